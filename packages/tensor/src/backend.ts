@@ -1,0 +1,51 @@
+/**
+ * The contract between the tensor front end and a device. A backend owns raw storage and runs
+ * the kernels of the non-view primitives; it knows nothing of autograd, views bookkeeping or
+ * broadcasting rules (dispatch hands it operands already broadcast, see prims.ts).
+ */
+import type { DType, TypedArray } from './dtype.js';
+import type { KernelPrim, PrimAttrs } from './prims.js';
+
+export type Device = 'cpu' | 'webgpu';
+
+/** A strided window onto a backend's storage. `handle` is whatever the backend allocated. */
+export interface View<H = unknown> {
+  readonly handle: H;
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+export interface Backend<H = unknown> {
+  readonly device: Device;
+  /** Storage for `size` elements of `dtype`, zero-filled. */
+  alloc(dtype: DType, size: number): H;
+  /** Copies `data` (the dtype's typed array, length = size) into storage. */
+  write(handle: H, dtype: DType, data: TypedArray): void;
+  /** A copy of the whole storage. */
+  read(handle: H, dtype: DType, size: number): Promise<TypedArray>;
+  /** Synchronous read, where the device allows it (the CPU). */
+  readSync?(handle: H, dtype: DType, size: number): TypedArray;
+  free(handle: H, dtype: DType, size: number): void;
+  /** Runs a primitive's kernel, writing a fresh contiguous `out`. */
+  run<P extends KernelPrim>(prim: P, inputs: readonly View<H>[], out: View<H>, attrs: PrimAttrs[P]): void;
+  /** Bytes held in reuse pools (0 for backends without a pool). */
+  pooledBytes?(): number;
+  /** Waits for queued work (no-op on the CPU). */
+  sync?(): Promise<void>;
+}
+
+const backends = new Map<Device, Backend>();
+
+export function registerBackend(backend: Backend): void {
+  backends.set(backend.device, backend);
+}
+
+export function unregisterBackend(device: Device): void {
+  backends.delete(device);
+}
+
+export function getBackend(device: Device): Backend | undefined {
+  return backends.get(device);
+}

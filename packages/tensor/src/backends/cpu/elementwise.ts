@@ -1,0 +1,109 @@
+/**
+ * Elementwise kernels (unary, binary, where, cast, strided copy), generated from one expression
+ * per op. Each (op, dtype) gets its own compiled loop, so V8 sees one monomorphic expression
+ * instead of a megamorphic callback per element; the loop itself is shared text below.
+ */
+import type { View } from '../../backend.js';
+import type { DType, TypedArray } from '../../dtype.js';
+import { erf } from './erf.js';
+import { forEachRow, walkViews } from './strided.js';
+
+type Arity = 1 | 2 | 3;
+
+/** Value expressions over operands x, y, z (already read from memory). */
+const FLOAT_EXPR: Record<string, string> = {
+  neg: '-x',
+  exp: 'Math.exp(x)',
+  log: 'Math.log(x)',
+  sqrt: 'Math.sqrt(x)',
+  sin: 'Math.sin(x)',
+  cos: 'Math.cos(x)',
+  tanh: 'Math.tanh(x)',
+  erf: 'erf(x)',
+  add: 'x + y',
+  sub: 'x - y',
+  mul: 'x * y',
+  div: 'x / y',
+  pow: 'Math.pow(x, y)',
+  max: '(x > y || x !== x) ? x : y', // NaN propagates
+  cmplt: 'x < y ? 1 : 0',
+  cmpeq: 'x === y ? 1 : 0',
+  where: 'x ? y : z',
+  copy: 'x',
+};
+
+/** int32 semantics: wrap on overflow (Int32Array stores wrap), truncating division, x / 0 = 0. */
+const INT_EXPR: Record<string, string> = {
+  ...FLOAT_EXPR,
+  neg: '-x | 0',
+  mul: 'Math.imul(x, y)',
+  div: 'y === 0 ? 0 : (x / y) | 0',
+};
+
+/** Conversions: float -> int32 truncates toward zero and saturates (NaN -> 0), as WGSL does. */
+function castExpr(from: DType, to: DType): string {
+  if (to === 'bool') return 'x !== 0 ? 1 : 0';
+  if (to === 'int32' && (from === 'float32' || from === 'float64')) {
+    return 'x !== x ? 0 : x >= 2147483647 ? 2147483647 : x <= -2147483648 ? -2147483648 : Math.trunc(x)';
+  }
+  return 'x';
+}
+
+type Kernel = (n: number, o: TypedArray, oi: number, os: number, ...operands: (TypedArray | number)[]) => void;
+
+const kernels = new Map<string, Kernel>();
+
+function compile(expr: string, arity: Arity): Kernel {
+  const names = ['x', 'y', 'z'].slice(0, arity);
+  const params = names.flatMap((v) => [`${v}a`, `${v}i`, `${v}s`]);
+  const reads = names.map((v) => `const ${v} = ${v}a[${v}i];`).join(' ');
+  const steps = names.map((v) => `${v}i += ${v}s;`).join(' ');
+  const body = `return function kernel(n, o, oi, os, ${params.join(', ')}) {
+    for (let k = 0; k < n; k++) { ${reads} o[oi] = ${expr}; oi += os; ${steps} }
+  };`;
+  return new Function('erf', body)(erf) as Kernel;
+}
+
+function kernelFor(key: string, expr: string, arity: Arity): Kernel {
+  let k = kernels.get(key);
+  if (!k) {
+    k = compile(expr, arity);
+    kernels.set(key, k);
+  }
+  return k;
+}
+
+function runExpr(kernel: Kernel, inputs: readonly View[], out: View): void {
+  const walk = walkViews(out, inputs);
+  const o = out.handle as TypedArray;
+  const arrays = inputs.map((v) => v.handle as TypedArray);
+  const [os, ...ins] = walk.innerStrides as [number, ...number[]];
+  const n = walk.inner;
+  const args: (TypedArray | number)[] = new Array(inputs.length * 3);
+  forEachRow(walk, [out.offset, ...inputs.map((v) => v.offset)], (offs) => {
+    for (let k = 0; k < arrays.length; k++) {
+      args[3 * k] = arrays[k] as TypedArray;
+      args[3 * k + 1] = offs[k + 1] as number;
+      args[3 * k + 2] = ins[k] as number;
+    }
+    kernel(n, o, offs[0] as number, os, ...args);
+  });
+}
+
+/** out = op(inputs...) elementwise; operands are already broadcast to out's shape. */
+export function elementwise(op: string, inputs: readonly View[], out: View): void {
+  const dtype = (inputs[op === 'where' ? 1 : 0] as View).dtype;
+  const table = dtype === 'int32' || dtype === 'bool' ? INT_EXPR : FLOAT_EXPR;
+  const expr = table[op];
+  if (expr === undefined) throw new Error(`no CPU expression for ${op}`);
+  runExpr(kernelFor(`${op}:${dtype}:${inputs.length}`, expr, inputs.length as Arity), inputs, out);
+}
+
+export function cast(input: View, out: View): void {
+  runExpr(kernelFor(`cast:${input.dtype}:${out.dtype}`, castExpr(input.dtype, out.dtype), 1), [input], out);
+}
+
+/** Strided copy of `input` into the (possibly strided) window `out`. */
+export function copy(input: View, out: View): void {
+  runExpr(kernelFor('copy', 'x', 1), [input], out);
+}

@@ -1,0 +1,76 @@
+/**
+ * The pure-TypeScript CPU backend: storage is a typed array, kernels walk strided views.
+ * `KERNELS` has one entry per kernel primitive, so a new primitive does not compile without one.
+ */
+import type { Backend, View } from '../../backend.js';
+import { allocArray, type DType, type TypedArray } from '../../dtype.js';
+import type { KernelPrim, PrimAttrs } from '../../prims.js';
+import { cast, copy, elementwise } from './elementwise.js';
+import { matmul } from './matmul.js';
+import { concat, gather, pad, scatterAdd } from './movement.js';
+import { reduce } from './reduce.js';
+
+type CpuKernel<P extends KernelPrim> = (inputs: readonly View[], out: View, attrs: PrimAttrs[P]) => void;
+
+const ew =
+  (op: string): CpuKernel<KernelPrim> =>
+  (inputs, out) =>
+    elementwise(op, inputs, out);
+
+const KERNELS: { [P in KernelPrim]: CpuKernel<P> } = {
+  neg: ew('neg'),
+  exp: ew('exp'),
+  log: ew('log'),
+  sqrt: ew('sqrt'),
+  sin: ew('sin'),
+  cos: ew('cos'),
+  tanh: ew('tanh'),
+  erf: ew('erf'),
+  cast: ([x], out) => cast(x as View, out),
+  add: ew('add'),
+  sub: ew('sub'),
+  mul: ew('mul'),
+  div: ew('div'),
+  pow: ew('pow'),
+  max: ew('max'),
+  cmplt: ew('cmplt'),
+  cmpeq: ew('cmpeq'),
+  where: ew('where'),
+  sum: ([x], out, { axes }) => reduce('sum', x as View, out, axes),
+  maxReduce: ([x], out, { axes }) => reduce('maxReduce', x as View, out, axes),
+  prod: ([x], out, { axes }) => reduce('prod', x as View, out, axes),
+  pad: ([x], out, attrs) => pad(x as View, out, attrs),
+  concat: (inputs, out, { axis }) => concat(inputs, out, axis),
+  gather: ([x, index], out, { axis }) => gather(x as View, index as View, out, axis),
+  scatterAdd: ([x, index, src], out, { axis }) => scatterAdd(x as View, index as View, src as View, out, axis),
+  matmul: ([a, b], out) => matmul(a as View, b as View, out),
+  contiguous: ([x], out) => copy(x as View, out),
+};
+
+export class CpuBackend implements Backend<TypedArray> {
+  readonly device = 'cpu' as const;
+
+  alloc(dtype: DType, size: number): TypedArray {
+    return allocArray(dtype, size);
+  }
+  write(handle: TypedArray, _dtype: DType, data: TypedArray): void {
+    handle.set(data);
+  }
+  async read(handle: TypedArray): Promise<TypedArray> {
+    return handle.slice();
+  }
+  readSync(handle: TypedArray): TypedArray {
+    return handle.slice();
+  }
+  free(): void {
+    // Typed arrays are garbage collected.
+  }
+  run<P extends KernelPrim>(
+    prim: P,
+    inputs: readonly View<TypedArray>[],
+    out: View<TypedArray>,
+    attrs: PrimAttrs[P],
+  ): void {
+    (KERNELS[prim] as CpuKernel<P>)(inputs, out, attrs);
+  }
+}

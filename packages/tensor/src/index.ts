@@ -1,0 +1,25 @@
+/**
+ * @webgrad/tensor: N-d tensors with NumPy semantics over pluggable backends (CPU, WebGPU).
+ * @example
+ *   import { tensor } from '@webgrad/tensor';
+ *   const y = tensor([[1, 2], [3, 4]]).matmul(tensor([[1], [1]]));
+ *   console.log(await y.array()); // [[3], [7]]
+ */
+import { registerBackend } from './backend.js';
+import { CpuBackend } from './backends/cpu/index.js';
+
+registerBackend(new CpuBackend());
+
+export { type Backend, type Device, getBackend, registerBackend, unregisterBackend, type View } from './backend.js';
+export { CpuBackend } from './backends/cpu/index.js';
+export * from './creation.js';
+export { getDefaultDevice, setDefaultDevice } from './device.js';
+export { addObserver, dispatch, type Observer, type OpRecord, viewOf } from './dispatch.js';
+export { DTYPES, type DType, isFloat, promoteTypes, type TypedArray } from './dtype.js';
+export { TensorError, type TensorErrorKind } from './errors.js';
+export { keep, memory, type MemoryInfo, tidy, tidyAsync } from './memory.js';
+export * from './ops/index.js';
+export { type KernelPrim, PRIMS, type Prim, type PrimAttrs, type PrimKind } from './prims.js';
+export { manualSeed } from './random.js';
+export { broadcastShapes, contiguousStrides, normalizeAxes, normalizeAxis, type Shape, sizeOf } from './shape.js';
+export { type Axis, type NestedArray, Tensor, type TensorLike } from './tensor.js';

@@ -1,0 +1,149 @@
+/**
+ * Storage lifetime: reference-counted storages shared by views, explicit `dispose()`/`tidy()`,
+ * a FinalizationRegistry as the safety net, and the per-device accounting behind `memory()`.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { type Backend, type Device, getBackend } from './backend.js';
+import { bytesPerElement, type DType } from './dtype.js';
+
+/** Backend storage shared by a tensor and all its views; freed when the last one lets go. */
+export class Storage {
+  private refs = 0;
+  constructor(
+    readonly backend: Backend,
+    readonly handle: unknown,
+    readonly dtype: DType,
+    readonly size: number,
+  ) {
+    const s = statsFor(backend.device);
+    s.bytes += this.bytes;
+    s.storages++;
+  }
+
+  get bytes(): number {
+    return this.size * bytesPerElement(this.dtype);
+  }
+
+  retain(): void {
+    this.refs++;
+  }
+
+  release(): void {
+    if (--this.refs > 0) return;
+    const s = statsFor(this.backend.device);
+    s.bytes -= this.bytes;
+    s.storages--;
+    this.backend.free(this.handle, this.dtype, this.size);
+  }
+}
+
+interface DeviceStats {
+  tensors: number;
+  storages: number;
+  bytes: number;
+}
+
+const stats = new Map<Device, DeviceStats>();
+
+export function statsFor(device: Device): DeviceStats {
+  let s = stats.get(device);
+  if (!s) {
+    s = { tensors: 0, storages: 0, bytes: 0 };
+    stats.set(device, s);
+  }
+  return s;
+}
+
+export interface MemoryInfo {
+  /** Live (not disposed, not collected) tensors, views included. */
+  tensors: number;
+  /** Bytes of live storage (views share their base's bytes). */
+  bytes: number;
+  /** Bytes held in the backend's reuse pool, not counted in `bytes`. */
+  pooledBytes: number;
+}
+
+/** Live tensors and bytes per device, e.g. `memory().webgpu?.bytes`. */
+export function memory(): Partial<Record<Device, MemoryInfo>> {
+  const out: Partial<Record<Device, MemoryInfo>> = {};
+  for (const [device, s] of stats) {
+    out[device] = { tensors: s.tensors, bytes: s.bytes, pooledBytes: getBackend(device)?.pooledBytes?.() ?? 0 };
+  }
+  return out;
+}
+
+// ---- tidy scopes -------------------------------------------------------------------------------
+
+/** Anything that can be disposed and knows whether it is still alive. */
+export interface Disposable {
+  dispose(): void;
+  readonly isDisposed: boolean;
+}
+
+type Scope = Disposable[];
+
+// AsyncLocalStorage keeps scopes correct across awaits and concurrent async tidies.
+const scopes = new AsyncLocalStorage<Scope>();
+
+/** Called for every new tensor: the innermost active tidy scope takes ownership of it. */
+export function trackInScope(t: Disposable): void {
+  scopes.getStore()?.push(t);
+}
+
+/** Removes `t` from the current scope so that the enclosing `tidy` does not dispose it. */
+export function keep<T extends Disposable>(t: T): T {
+  const scope = scopes.getStore();
+  if (scope) {
+    const i = scope.indexOf(t);
+    if (i >= 0) scope.splice(i, 1);
+  }
+  return t;
+}
+
+function collect(value: unknown, into: Set<unknown>, seen = new Set<unknown>()): void {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  seen.add(value);
+  if ('isDisposed' in value && 'dispose' in value) {
+    into.add(value);
+    return;
+  }
+  for (const v of Array.isArray(value) ? value : Object.values(value)) collect(v, into, seen);
+}
+
+function endScope(scope: Scope, result: unknown): void {
+  const survivors = new Set<unknown>();
+  collect(result, survivors);
+  const parent = scopes.getStore();
+  for (const t of scope) {
+    if (survivors.has(t)) parent?.push(t);
+    else if (!t.isDisposed) t.dispose();
+  }
+}
+
+/**
+ * Runs `fn` and disposes every tensor it created except those it returns (found anywhere in
+ * the returned value: a tensor, an array or an object of them).
+ * @example const y = tidy(() => x.mul(2).add(1).sum());
+ */
+export function tidy<T>(fn: () => T): T {
+  const scope: Scope = [];
+  const result = scopes.run(scope, fn);
+  if (result instanceof Promise) {
+    throw new TypeError('tidy: fn returned a Promise; use tidyAsync for async work');
+  }
+  endScope(scope, result);
+  return result;
+}
+
+/** The async form of `tidy`: tensors created across the awaits of `fn` are tracked too. */
+export async function tidyAsync<T>(fn: () => Promise<T>): Promise<T> {
+  const scope: Scope = [];
+  try {
+    const result = await scopes.run(scope, fn);
+    endScope(scope, result);
+    return result;
+  } catch (e) {
+    endScope(scope, undefined);
+    throw e;
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Elementwise composites: scalar handling and dtype promotion in front of the primitives, plus
+ * the ops derived from them (sub via add/neg is not needed: sub is a primitive; minimum via max).
+ */
+import { coerceScalar, type DType, isFloat, promoteTypes, scalarDType } from '../dtype.js';
+import { dispatch, fromValues } from '../dispatch.js';
+import { fail } from '../errors.js';
+import type { Prim } from '../prims.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+
+/** A 0-d tensor holding `value`, on `like`'s device. */
+export function scalarLike(value: number, like: Tensor, dtype: DType = like.dtype): Tensor {
+  return fromValues(like.device, dtype, [], [coerceScalar(value, dtype)]);
+}
+
+export function cast(x: Tensor, dtype: DType): Tensor {
+  return x.dtype === dtype ? x : dispatch('cast', [x], { dtype });
+}
+
+/** Brings two operands (at least one a tensor) to one dtype; numbers are weakly typed. */
+export function promote(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
+  if (typeof a === 'number' && typeof b === 'number') fail('value', op, 'needs at least one tensor operand');
+  if (typeof a === 'number') {
+    const t = b as Tensor;
+    const d = scalarDType(a, t.dtype);
+    return [scalarLike(a, t, d), cast(t, d)];
+  }
+  if (typeof b === 'number') {
+    const d = scalarDType(b, a.dtype);
+    return [cast(a, d), scalarLike(b, a, d)];
+  }
+  const d = promoteTypes(a.dtype, b.dtype);
+  return [cast(a, d), cast(b, d)];
+}
+
+function binary(prim: Prim & ('add' | 'sub' | 'mul' | 'div' | 'pow' | 'max' | 'cmplt' | 'cmpeq')) {
+  return (a: TensorLike, b: TensorLike): Tensor => dispatch(prim, promote(prim, a, b), {});
+}
+
+/** Float result for ops that are only defined on floats: ints and bools become float32. */
+function asFloat(x: Tensor): Tensor {
+  return isFloat(x.dtype) ? x : cast(x, 'float32');
+}
+
+export const add = binary('add');
+export const sub = binary('sub');
+export const mul = binary('mul');
+/** Division in the operands' dtype: int32 truncates toward zero and x / 0 is 0 for int32. */
+export const div = binary('div');
+export const pow = binary('pow');
+/** Elementwise maximum; NaN propagates. */
+export const maximum = binary('max');
+export const lt = binary('cmplt');
+export const eq = binary('cmpeq');
+
+export function minimum(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = promote('minimum', a, b);
+  return neg(maximum(neg(x), neg(y)));
+}
+export function gt(a: TensorLike, b: TensorLike): Tensor {
+  return lt(b, a);
+}
+export function le(a: TensorLike, b: TensorLike): Tensor {
+  return logicalNot(gt(a, b));
+}
+export function ge(a: TensorLike, b: TensorLike): Tensor {
+  return logicalNot(lt(a, b));
+}
+export function ne(a: TensorLike, b: TensorLike): Tensor {
+  return logicalNot(eq(a, b));
+}
+export function logicalNot(x: Tensor): Tensor {
+  if (x.dtype !== 'bool') fail('dtype', 'logicalNot', `expects a bool tensor, got ${x.dtype}`);
+  return eq(x, scalarLike(0, x));
+}
+
+export function logicalOr(a: Tensor, b: Tensor): Tensor {
+  return where(a, a, b);
+}
+export function logicalAnd(a: Tensor, b: Tensor): Tensor {
+  return where(a, b, a);
+}
+
+export function neg(x: Tensor): Tensor {
+  return dispatch('neg', [x], {});
+}
+export function exp(x: Tensor): Tensor {
+  return dispatch('exp', [asFloat(x)], {});
+}
+/** Natural log; log(0) = -Infinity, log(x < 0) = NaN (IEEE). */
+export function log(x: Tensor): Tensor {
+  return dispatch('log', [asFloat(x)], {});
+}
+export function sqrt(x: Tensor): Tensor {
+  return dispatch('sqrt', [asFloat(x)], {});
+}
+export function sin(x: Tensor): Tensor {
+  return dispatch('sin', [asFloat(x)], {});
+}
+export function cos(x: Tensor): Tensor {
+  return dispatch('cos', [asFloat(x)], {});
+}
+export function tanh(x: Tensor): Tensor {
+  return dispatch('tanh', [asFloat(x)], {});
+}
+export function erf(x: Tensor): Tensor {
+  return dispatch('erf', [asFloat(x)], {});
+}
+export function square(x: Tensor): Tensor {
+  return mul(x, x);
+}
+export function reciprocal(x: Tensor): Tensor {
+  return div(1, asFloat(x));
+}
+export function rsqrt(x: Tensor): Tensor {
+  return reciprocal(sqrt(x));
+}
+
+/** -1, 0 or 1 in x's dtype. Not differentiable (its derivative is 0 almost everywhere). */
+export function sign(x: Tensor): Tensor {
+  return sub(cast(gt(x, 0), x.dtype), cast(lt(x, 0), x.dtype));
+}
+
+/** |x| = x * sign(x). NOTE: the gradient at 0 is sign(0) = 0, as in PyTorch. */
+export function abs(x: Tensor): Tensor {
+  return mul(x, sign(x));
+}
+
+/** Selects `a` where `cond` is true, else `b`; all three broadcast. */
+export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = promote('where', a, b);
+  return dispatch('where', [cond, x, y], {});
+}
+
+/** Clamps into [min, max]; either bound may be omitted. */
+export function clip(x: Tensor, min?: number, max?: number): Tensor {
+  let y = x;
+  if (min !== undefined) y = maximum(y, min);
+  if (max !== undefined) y = minimum(y, max);
+  return y;
+}

@@ -1,0 +1,19 @@
+/** Functions neural-network code reaches for, as composites. */
+import { normalizeAxis } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { div, exp, sub } from './elementwise.js';
+import { detach } from './movement.js';
+import { logsumexp, max, sum } from './reductions.js';
+
+/** e^x / Σ e^x along `axis`, shifted by the (constant) row max so that nothing overflows. */
+export function softmax(x: Tensor, axis = -1): Tensor {
+  const ax = normalizeAxis('softmax', axis, x.ndim);
+  const e = exp(sub(x, detach(max(x, ax, true))));
+  return div(e, sum(e, ax, true));
+}
+
+/** x - logsumexp(x) along `axis`: stable where log(softmax(x)) would underflow to -Infinity. */
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  const ax = normalizeAxis('logSoftmax', axis, x.ndim);
+  return sub(x, logsumexp(x, ax, true));
+}

@@ -1,0 +1,98 @@
+/** Reductions over any set of axes (`undefined` = all), with keepdims. */
+import { dispatch } from '../dispatch.js';
+import { fail, fmtShape } from '../errors.js';
+import { normalizeAxes, normalizeAxis } from '../shape.js';
+import type { Axis, Tensor } from '../tensor.js';
+import { arangeAlong } from '../creation.js';
+import { abs, add, cast, div, eq, exp, log, logicalOr, lt, mul, ne, neg, sub, where } from './elementwise.js';
+import { detach, reshape } from './movement.js';
+
+type ReducePrim = 'sum' | 'maxReduce' | 'prod';
+
+function reduce(prim: ReducePrim, x: Tensor, axis: Axis | undefined, keepdims: boolean): Tensor {
+  const axes = normalizeAxes(prim === 'maxReduce' ? 'max' : prim, axis, x.ndim);
+  if (axes.length === 0) return x;
+  return dispatch(prim, [x], { axes, keepdims });
+}
+
+/** Sum; bool counts as int32. */
+export function sum(x: Tensor, axis?: Axis, keepdims = false): Tensor {
+  return reduce('sum', x.dtype === 'bool' ? cast(x, 'int32') : x, axis, keepdims);
+}
+
+export function prod(x: Tensor, axis?: Axis, keepdims = false): Tensor {
+  return reduce('prod', x.dtype === 'bool' ? cast(x, 'int32') : x, axis, keepdims);
+}
+
+/** Maximum; NaN propagates. NOTE: at ties the gradient is shared equally among the maxima. */
+export function max(x: Tensor, axis?: Axis, keepdims = false): Tensor {
+  return reduce('maxReduce', x, axis, keepdims);
+}
+
+export function min(x: Tensor, axis?: Axis, keepdims = false): Tensor {
+  return neg(max(neg(x), axis, keepdims));
+}
+
+function countOf(x: Tensor, axis: Axis | undefined): number {
+  return normalizeAxes('mean', axis, x.ndim).reduce((n, a) => n * (x.shape[a] as number), 1);
+}
+
+/** Arithmetic mean; integer input gives float32. The mean of nothing is NaN. */
+export function mean(x: Tensor, axis?: Axis, keepdims = false): Tensor {
+  const xf = x.dtype === 'float64' || x.dtype === 'float32' ? x : cast(x, 'float32');
+  return div(sum(xf, axis, keepdims), countOf(x, axis));
+}
+
+/** Variance with `correction` (0: population, 1: Bessel's unbiased estimate). */
+export function variance(x: Tensor, axis?: Axis, keepdims = false, correction = 0): Tensor {
+  const xf = x.dtype === 'float64' || x.dtype === 'float32' ? x : cast(x, 'float32');
+  const centered = sub(xf, mean(xf, axis, true));
+  const n = countOf(x, axis);
+  return div(sum(mul(centered, centered), axis, keepdims), Math.max(0, n - correction));
+}
+
+/**
+ * log Σ e^x, stable: m + log Σ e^(x - m) with m = max(x) treated as a constant (the gradient
+ * through m cancels exactly, so it is detached). Rows of -Infinity give -Infinity.
+ */
+export function logsumexp(x: Tensor, axis?: Axis, keepdims = false): Tensor {
+  const m = detach(max(x, axis, true));
+  const shift = where(lt(abs(m), Number.POSITIVE_INFINITY), m, 0);
+  const out = add(log(sum(exp(sub(x, shift)), axis, true)), shift);
+  if (keepdims) return out;
+  const axes = normalizeAxes('logsumexp', axis, x.ndim);
+  return reshape(
+    out,
+    x.shape.filter((_, i) => !axes.includes(i)),
+  );
+}
+
+/** Index (int32) of the first maximum along `axis` (flattened when omitted); NaN counts as maximal. */
+export function argmax(x: Tensor, axis?: number, keepdims = false): Tensor {
+  return argExtreme('argmax', x, axis, keepdims);
+}
+
+export function argmin(x: Tensor, axis?: number, keepdims = false): Tensor {
+  return argExtreme('argmin', neg(x.dtype === 'bool' ? cast(x, 'int32') : x), axis, keepdims, x);
+}
+
+function argExtreme(op: string, x: Tensor, axis: number | undefined, keepdims: boolean, original = x): Tensor {
+  if (axis === undefined) {
+    const flat = argExtreme(op, reshape(x, [-1]), 0, false);
+    return keepdims
+      ? reshape(
+          flat,
+          original.shape.map(() => 1),
+        )
+      : flat;
+  }
+  const ax = normalizeAxis(op, axis, x.ndim);
+  const n = x.shape[ax] as number;
+  if (n === 0) fail('shape', op, `cannot take ${op} over the empty axis ${ax} of ${fmtShape(x.shape)}`);
+  const xv = x.dtype === 'bool' ? cast(x, 'int32') : x;
+  const m = max(xv, ax, true);
+  // Positions holding the maximum (NaN != NaN, so NaNs are matched explicitly).
+  const isMax = logicalOr(eq(xv, m), ne(xv, xv));
+  const candidates = where(isMax, arangeAlong(x, ax), n);
+  return min(candidates, ax, keepdims);
+}

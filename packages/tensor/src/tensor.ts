@@ -1,0 +1,312 @@
+/**
+ * Tensor: a strided view (shape, strides, offset) onto reference-counted backend storage.
+ * Methods are thin: each calls one function in `ops/`, which goes through `dispatch`.
+ */
+import type { Device } from './backend.js';
+import type { DType, TypedArray } from './dtype.js';
+import { fail, fmtShape } from './errors.js';
+import { statsFor, type Storage, trackInScope } from './memory.js';
+import * as ops from './ops/index.js';
+import { isContiguous, type Shape, sizeOf } from './shape.js';
+
+export type NestedArray = number | boolean | NestedArray[];
+export type Scalar = number;
+export type TensorLike = Tensor | number;
+export type Axis = number | readonly number[];
+
+let nextId = 0;
+
+// Safety net: a tensor collected without dispose() still releases its storage.
+const finalizer = new FinalizationRegistry<{ storage: Storage; device: Device }>(({ storage, device }) => {
+  statsFor(device).tensors--;
+  storage.release();
+});
+
+export class Tensor {
+  /** Unique per tensor object (views get their own id). */
+  readonly id = nextId++;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+  readonly dtype: DType;
+  /** Set by `@webgrad/autograd` conventions: whether optimizers and `backward()` track this tensor. */
+  requiresGrad = false;
+  /** Filled by `@webgrad/autograd`'s `backward(loss)`; free for users to clear. */
+  grad: Tensor | undefined = undefined;
+  private _storage: Storage | undefined;
+
+  /** Internal: use `tensor()`, `zeros()`, ... or ops to make tensors. */
+  constructor(storage: Storage, shape: Shape, strides: Shape, offset: number) {
+    this._storage = storage;
+    this.shape = shape;
+    this.strides = strides;
+    this.offset = offset;
+    this.dtype = storage.dtype;
+    storage.retain();
+    statsFor(this.device).tensors++;
+    finalizer.register(this, { storage, device: this.device }, this);
+    trackInScope(this);
+  }
+
+  get device(): Device {
+    return this.storage.backend.device;
+  }
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+  get ndim(): number {
+    return this.shape.length;
+  }
+  get isDisposed(): boolean {
+    return this._storage === undefined;
+  }
+  get isContiguous(): boolean {
+    return isContiguous(this.shape, this.strides);
+  }
+  /** The backend storage; throws a `disposed` TensorError after dispose(). */
+  get storage(): Storage {
+    if (!this._storage)
+      fail('disposed', 'tensor', `tensor #${this.id} ${fmtShape(this.shape)} ${this.dtype} was disposed`);
+    return this._storage;
+  }
+
+  /** Frees this tensor's hold on its storage now (views keep the storage alive). Idempotent. */
+  dispose(): void {
+    const s = this._storage;
+    if (!s) return;
+    finalizer.unregister(this);
+    statsFor(s.backend.device).tensors--;
+    this._storage = undefined;
+    this.grad = undefined;
+    s.release();
+  }
+
+  toString(): string {
+    return `Tensor(${fmtShape(this.shape)}, ${this.dtype}, ${this.isDisposed ? 'disposed' : this.device})`;
+  }
+
+  // ---- reading ---------------------------------------------------------------------------------
+  /** The elements in row-major order, as a fresh typed array of the dtype. */
+  data(): Promise<TypedArray> {
+    return ops.readData(this);
+  }
+  /** Synchronous `data()`; CPU tensors only. */
+  dataSync(): TypedArray {
+    return ops.readDataSync(this);
+  }
+  /** Nested JS arrays (bools as booleans). */
+  array(): Promise<NestedArray> {
+    return ops.readArray(this);
+  }
+  arraySync(): NestedArray {
+    return ops.toNested(this.dtype, this.shape, this.dataSync());
+  }
+  item(): Promise<number> {
+    return ops.readItem(this);
+  }
+  /** A copy on `device` (the same tensor if it already lives there). */
+  to(device: Device): Promise<Tensor> {
+    return ops.toDevice(this, device);
+  }
+
+  // ---- elementwise -------------------------------------------------------------------------------
+  add(b: TensorLike): Tensor {
+    return ops.add(this, b);
+  }
+  sub(b: TensorLike): Tensor {
+    return ops.sub(this, b);
+  }
+  mul(b: TensorLike): Tensor {
+    return ops.mul(this, b);
+  }
+  div(b: TensorLike): Tensor {
+    return ops.div(this, b);
+  }
+  pow(b: TensorLike): Tensor {
+    return ops.pow(this, b);
+  }
+  maximum(b: TensorLike): Tensor {
+    return ops.maximum(this, b);
+  }
+  minimum(b: TensorLike): Tensor {
+    return ops.minimum(this, b);
+  }
+  neg(): Tensor {
+    return ops.neg(this);
+  }
+  exp(): Tensor {
+    return ops.exp(this);
+  }
+  log(): Tensor {
+    return ops.log(this);
+  }
+  sqrt(): Tensor {
+    return ops.sqrt(this);
+  }
+  rsqrt(): Tensor {
+    return ops.rsqrt(this);
+  }
+  square(): Tensor {
+    return ops.square(this);
+  }
+  reciprocal(): Tensor {
+    return ops.reciprocal(this);
+  }
+  abs(): Tensor {
+    return ops.abs(this);
+  }
+  sign(): Tensor {
+    return ops.sign(this);
+  }
+  sin(): Tensor {
+    return ops.sin(this);
+  }
+  cos(): Tensor {
+    return ops.cos(this);
+  }
+  tanh(): Tensor {
+    return ops.tanh(this);
+  }
+  erf(): Tensor {
+    return ops.erf(this);
+  }
+  sigmoid(): Tensor {
+    return ops.sigmoid(this);
+  }
+  relu(): Tensor {
+    return ops.relu(this);
+  }
+  gelu(approximate: 'none' | 'tanh' = 'none'): Tensor {
+    return ops.gelu(this, approximate);
+  }
+  softplus(): Tensor {
+    return ops.softplus(this);
+  }
+  silu(): Tensor {
+    return ops.silu(this);
+  }
+  clip(min?: number, max?: number): Tensor {
+    return ops.clip(this, min, max);
+  }
+  cast(dtype: DType): Tensor {
+    return ops.cast(this, dtype);
+  }
+
+  eq(b: TensorLike): Tensor {
+    return ops.eq(this, b);
+  }
+  ne(b: TensorLike): Tensor {
+    return ops.ne(this, b);
+  }
+  lt(b: TensorLike): Tensor {
+    return ops.lt(this, b);
+  }
+  le(b: TensorLike): Tensor {
+    return ops.le(this, b);
+  }
+  gt(b: TensorLike): Tensor {
+    return ops.gt(this, b);
+  }
+  ge(b: TensorLike): Tensor {
+    return ops.ge(this, b);
+  }
+  logicalNot(): Tensor {
+    return ops.logicalNot(this);
+  }
+
+  // ---- reductions --------------------------------------------------------------------------------
+  sum(axis?: Axis, keepdims = false): Tensor {
+    return ops.sum(this, axis, keepdims);
+  }
+  mean(axis?: Axis, keepdims = false): Tensor {
+    return ops.mean(this, axis, keepdims);
+  }
+  max(axis?: Axis, keepdims = false): Tensor {
+    return ops.max(this, axis, keepdims);
+  }
+  min(axis?: Axis, keepdims = false): Tensor {
+    return ops.min(this, axis, keepdims);
+  }
+  prod(axis?: Axis, keepdims = false): Tensor {
+    return ops.prod(this, axis, keepdims);
+  }
+  var(axis?: Axis, keepdims = false, correction = 0): Tensor {
+    return ops.variance(this, axis, keepdims, correction);
+  }
+  logsumexp(axis?: Axis, keepdims = false): Tensor {
+    return ops.logsumexp(this, axis, keepdims);
+  }
+  argmax(axis?: number, keepdims = false): Tensor {
+    return ops.argmax(this, axis, keepdims);
+  }
+  argmin(axis?: number, keepdims = false): Tensor {
+    return ops.argmin(this, axis, keepdims);
+  }
+  softmax(axis = -1): Tensor {
+    return ops.softmax(this, axis);
+  }
+  logSoftmax(axis = -1): Tensor {
+    return ops.logSoftmax(this, axis);
+  }
+
+  // ---- shape -------------------------------------------------------------------------------------
+  matmul(b: Tensor): Tensor {
+    return ops.matmul(this, b);
+  }
+  reshape(...shape: number[] | [readonly number[]]): Tensor {
+    return ops.reshape(this, flatArgs(shape));
+  }
+  /** No arguments: reverse the axes (matrix transpose for 2-d). */
+  transpose(...perm: number[]): Tensor {
+    return ops.transpose(this, perm.length ? perm : undefined);
+  }
+  permute(...perm: number[]): Tensor {
+    return ops.transpose(this, perm);
+  }
+  /** Swaps the last two axes. */
+  get mT(): Tensor {
+    return ops.swapAxes(this, -1, -2);
+  }
+  swapAxes(a: number, b: number): Tensor {
+    return ops.swapAxes(this, a, b);
+  }
+  expand(...shape: number[] | [readonly number[]]): Tensor {
+    return ops.expand(this, flatArgs(shape));
+  }
+  broadcastTo(shape: readonly number[]): Tensor {
+    return ops.expand(this, shape);
+  }
+  /** One `[start, stop, step]` (or a number index, which keeps the axis) per leading axis. */
+  slice(...ranges: ops.SliceArg[]): Tensor {
+    return ops.slice(this, ranges);
+  }
+  squeeze(axis?: Axis): Tensor {
+    return ops.squeeze(this, axis);
+  }
+  unsqueeze(axis: number): Tensor {
+    return ops.unsqueeze(this, axis);
+  }
+  flatten(startAxis = 0, endAxis = -1): Tensor {
+    return ops.flatten(this, startAxis, endAxis);
+  }
+  contiguous(): Tensor {
+    return ops.contiguous(this);
+  }
+  pad(widths: readonly (readonly [number, number])[], value = 0): Tensor {
+    return ops.pad(this, widths, value);
+  }
+  gather(index: Tensor, axis: number): Tensor {
+    return ops.gather(this, index, axis);
+  }
+  take(index: Tensor, axis = 0): Tensor {
+    return ops.take(this, index, axis);
+  }
+  clone(): Tensor {
+    return ops.clone(this);
+  }
+}
+
+function flatArgs(args: number[] | [readonly number[]]): readonly number[] {
+  const [first] = args;
+  return Array.isArray(first) ? first : (args as number[]);
+}
