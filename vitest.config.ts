@@ -1,17 +1,36 @@
 import { defineConfig } from 'vitest/config';
 
-// One project per package. Tests import packages by name; the `source` export condition points
-// them at src/ so the suite needs no build step.
+// One project per package, plus `webgpu`: every packages/*/test/webgpu/** suite, run against a real
+// adapter (lavapipe in CI) after its setup file has initialised the device. Tests import packages
+// by name; the `source` export condition points them at src/ so the suite needs no build step.
+const WEBGPU_TESTS = 'packages/*/test/webgpu/**/*.test.ts';
+
 const pkg = (name: string) => ({
   extends: true as const,
-  test: { name, include: [`packages/${name}/test/**/*.test.ts`] },
+  test: { name, include: [`packages/${name}/test/**/*.test.ts`], exclude: [WEBGPU_TESTS] },
 });
 
 export default defineConfig({
   resolve: { conditions: ['source'] },
   ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
   test: {
-    projects: [pkg('tensor'), pkg('autograd'), pkg('nn'), pkg('abba'), { extends: true, test: { name: 'examples', include: ['examples/test/**/*.test.ts'] } }],
-    testTimeout: 60_000,
+    testTimeout: 120_000,
+    projects: [
+      pkg('tensor'),
+      pkg('autograd'),
+      pkg('nn'),
+      pkg('abba'),
+      { extends: true, test: { name: 'examples', include: ['examples/test/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'webgpu',
+          include: [WEBGPU_TESTS],
+          setupFiles: ['packages/tensor/test/webgpu/setup.ts'],
+          // One device per worker process; Dawn is not re-entrant across many forks on 2 cores.
+          fileParallelism: false,
+        },
+      },
+    ],
   },
 });
