@@ -7,7 +7,7 @@ import type { DType, TypedArray } from './dtype.js';
 import { fail, fmtShape } from './errors.js';
 import { statsFor, type Storage, trackInScope } from './memory.js';
 import * as ops from './ops/index.js';
-import { isContiguous, type Shape, sizeOf } from './shape.js';
+import { isContiguous, type Shape, shapesEqual, sizeOf } from './shape.js';
 
 export type NestedArray = number | boolean | NestedArray[];
 export type Scalar = number;
@@ -79,6 +79,31 @@ export class Tensor {
     this._storage = undefined;
     this.grad = undefined;
     s.release();
+  }
+
+  /**
+   * In-place update for optimizers and loaders: this tensor takes `value`'s storage (same shape,
+   * dtype and device), keeping its identity so modules and optimizer state that hold it stay
+   * valid. Not recorded by autograd: use it outside any graph you still need (e.g. after
+   * backward, inside noGrad). `value` stays usable; dispose it if it is no longer needed.
+   * @example param.assign(param.sub(param.grad!.mul(lr)));
+   */
+  assign(value: Tensor): this {
+    if (value === this) return this;
+    if (value.dtype !== this.dtype || value.device !== this.device || !shapesEqual(value.shape, this.shape)) {
+      fail('shape', 'assign', `cannot assign ${value.toString()} to ${this.toString()}`);
+    }
+    const old = this.storage;
+    const next = value.storage;
+    next.retain();
+    this._storage = next;
+    const self = this as { strides: readonly number[]; offset: number };
+    self.strides = value.strides;
+    self.offset = value.offset;
+    finalizer.unregister(this);
+    finalizer.register(this, { storage: next, device: this.device }, this);
+    old.release();
+    return this;
   }
 
   toString(): string {
