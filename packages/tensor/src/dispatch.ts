@@ -161,6 +161,18 @@ function emptyOperands(
   if (result.size === 0) return true;
   if (prim === 'concat') return false; // empty pieces are filtered out; at least one is not empty
   if (!inputs.some((t) => t.size === 0)) return false;
+  const x = inputs[0] as Tensor;
+  if (prim === 'scatterAdd') {
+    // Nothing to add (index and src are empty): the result is a copy of x, which is not empty.
+    result.storage.backend.run('contiguous', [viewOf(x)], viewOf(result), {});
+    return true;
+  }
+  if (prim === 'gather') {
+    // A non-empty index into an empty axis: every index is out of range.
+    result.dispose();
+    const { axis } = attrs as PrimAttrs['gather'];
+    fail('index', 'gather', `cannot gather from the empty axis ${axis} of ${fmtShape(x.shape)}`);
+  }
   const fill = prim === 'prod' ? 1 : prim === 'pad' ? (attrs as PrimAttrs['pad']).value : 0;
   if (fill !== 0) {
     writeConverted(result, new Float64Array(result.size).fill(fill));

@@ -12,6 +12,17 @@ registerBackend(new CpuBackend());
 
 export { type Backend, type Device, getBackend, registerBackend, unregisterBackend, type View } from './backend.js';
 export { CpuBackend } from './backends/cpu/index.js';
+export { WebGpuBackend } from './backends/webgpu/backend.js';
+export {
+  type AdapterChoice,
+  type AdapterInfo,
+  adapterInfo,
+  destroyWebGPU,
+  type InitWebGPUOptions,
+  initWebGPU,
+  initWebGPUOrFallback,
+  webgpuBackend,
+} from './backends/webgpu/device.js';
 export * from './creation.js';
 export { getDefaultDevice, setDefaultDevice } from './device.js';
 export { addObserver, dispatch, type Observer, type OpRecord, viewOf } from './dispatch.js';

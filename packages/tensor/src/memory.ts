@@ -127,7 +127,14 @@ function endScope(scope: Scope, result: unknown): void {
  */
 export function tidy<T>(fn: () => T): T {
   const scope: Scope = [];
-  const result = scopes.run(scope, fn);
+  let result: T;
+  try {
+    result = scopes.run(scope, fn);
+  } catch (e) {
+    // Like tidyAsync (and tf.tidy): a throwing fn still releases what it made.
+    endScope(scope, undefined);
+    throw e;
+  }
   if (result instanceof Promise) {
     throw new TypeError('tidy: fn returned a Promise; use tidyAsync for async work');
   }

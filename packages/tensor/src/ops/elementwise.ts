@@ -4,7 +4,7 @@
  */
 import { coerceScalar, type DType, isFloat, promoteTypes, scalarDType } from '../dtype.js';
 import { dispatch, fromValues } from '../dispatch.js';
-import { fail } from '../errors.js';
+import { fail, fmtShape } from '../errors.js';
 import type { Prim } from '../prims.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 
@@ -20,6 +20,11 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 /** Brings two operands (at least one a tensor) to one dtype; numbers are weakly typed. */
 export function promote(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
   if (typeof a === 'number' && typeof b === 'number') fail('value', op, 'needs at least one tensor operand');
+  // Checked here, before the scalar is placed on the tensor's device, so the error names `op`.
+  for (const t of [a, b]) {
+    if (typeof t !== 'number' && t.isDisposed)
+      fail('disposed', op, `operand #${t.id} ${fmtShape(t.shape)} ${t.dtype} was disposed`);
+  }
   if (typeof a === 'number') {
     const t = b as Tensor;
     const d = scalarDType(a, t.dtype);
@@ -55,16 +60,25 @@ export const eq = binary('cmpeq');
 
 export function minimum(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = promote('minimum', a, b);
-  return neg(maximum(neg(x), neg(y)));
+  return flipOrder(maximum(flipOrder(x), flipOrder(y)));
+}
+
+/**
+ * An order-reversing involution, so min(x) = flipOrder(max(flipOrder(x))): -x for floats, and for
+ * int32 ~x = -x - 1, which (unlike -x) has no overflow at -2^31 (wrapping makes it exact).
+ */
+export function flipOrder(x: Tensor): Tensor {
+  return x.dtype === 'int32' ? sub(neg(x), 1) : neg(x);
 }
 export function gt(a: TensorLike, b: TensorLike): Tensor {
   return lt(b, a);
 }
+// le/ge as lt-or-eq, not as not-gt: comparisons with NaN must be false (IEEE, NumPy).
 export function le(a: TensorLike, b: TensorLike): Tensor {
-  return logicalNot(gt(a, b));
+  return logicalOr(lt(a, b), eq(a, b));
 }
 export function ge(a: TensorLike, b: TensorLike): Tensor {
-  return logicalNot(lt(a, b));
+  return logicalOr(gt(a, b), eq(a, b));
 }
 export function ne(a: TensorLike, b: TensorLike): Tensor {
   return logicalNot(eq(a, b));

@@ -6,3 +6,4 @@ export * from './linalg.js';
 export * from './movement.js';
 export * from './nn-functional.js';
 export * from './reductions.js';
+export * from './svd.js';

@@ -4,7 +4,7 @@ import { fail, fmtShape } from '../errors.js';
 import { normalizeAxes, normalizeAxis } from '../shape.js';
 import type { Axis, Tensor } from '../tensor.js';
 import { arangeAlong } from '../creation.js';
-import { abs, add, cast, div, eq, exp, log, logicalOr, lt, mul, ne, neg, sub, where } from './elementwise.js';
+import { abs, add, cast, div, eq, exp, flipOrder, log, logicalOr, lt, mul, ne, sub, where } from './elementwise.js';
 import { detach, reshape } from './movement.js';
 
 type ReducePrim = 'sum' | 'maxReduce' | 'prod';
@@ -30,7 +30,7 @@ export function max(x: Tensor, axis?: Axis, keepdims = false): Tensor {
 }
 
 export function min(x: Tensor, axis?: Axis, keepdims = false): Tensor {
-  return neg(max(neg(x), axis, keepdims));
+  return flipOrder(max(flipOrder(x), axis, keepdims));
 }
 
 function countOf(x: Tensor, axis: Axis | undefined): number {
@@ -73,7 +73,7 @@ export function argmax(x: Tensor, axis?: number, keepdims = false): Tensor {
 }
 
 export function argmin(x: Tensor, axis?: number, keepdims = false): Tensor {
-  return argExtreme('argmin', neg(x.dtype === 'bool' ? cast(x, 'int32') : x), axis, keepdims, x);
+  return argExtreme('argmin', flipOrder(x.dtype === 'bool' ? cast(x, 'int32') : x), axis, keepdims, x);
 }
 
 function argExtreme(op: string, x: Tensor, axis: number | undefined, keepdims: boolean, original = x): Tensor {

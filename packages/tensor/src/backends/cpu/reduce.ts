@@ -1,23 +1,103 @@
 /**
- * Reductions (sum, max, prod) over any axes. The input is walked once in its own memory order
- * while a float64 accumulator is addressed with stride 0 along the reduced axes, so every
- * layout streams through memory; float32 sums accumulate in float64 and round once at the end.
+ * Reductions (sum, max, prod) over any axes, into a float64 accumulator addressed with stride 0
+ * along the reduced axes (float32 sums accumulate in float64 and round once at the end).
+ *
+ * The dims are first ordered by the input's strides, so every layout (a transposed view too)
+ * streams through memory. After merging, the innermost loop either runs along a reduced axis
+ * (accumulator stride 0: a fold into local variables, four of them to break the add latency
+ * chain) or along a kept axis (a strided update of a row of accumulators).
  */
 import type { View } from '../../backend.js';
 import type { TypedArray } from '../../dtype.js';
 import { contiguousStrides } from '../../shape.js';
-import { elementwise } from './elementwise.js';
+import { forEachRow, peelRows, planWalk } from './strided.js';
 
-const IDENTITY = { sum: 0, maxReduce: Number.NEGATIVE_INFINITY, prod: 1 } as const;
-const COMBINE = { sum: 'add', maxReduce: 'max', prod: 'mul' } as const;
+type ReducePrim = 'sum' | 'maxReduce' | 'prod';
 
-export function reduce(prim: 'sum' | 'maxReduce' | 'prod', input: View, out: View, axes: readonly number[]): void {
+const IDENTITY = { sum: '0', maxReduce: '-Infinity', prod: '1' } as const;
+
+/** combine(x, y) as an expression; max propagates NaN from either side. */
+const COMBINE: Record<ReducePrim, (x: string, y: string) => string> = {
+  sum: (x, y) => `${x} + ${y}`,
+  prod: (x, y) => `${x} * ${y}`,
+  maxReduce: (x, y) => `(${x} > ${y} || ${x} !== ${x}) ? ${x} : ${y}`,
+};
+
+/** (rows, n, acc, ai, ars, as, X, xi, xrs, xs): `rows` innermost rows of `n` elements. */
+type RowKernel = (
+  rows: number,
+  n: number,
+  acc: Float64Array,
+  ai: number,
+  ars: number,
+  as: number,
+  x: TypedArray,
+  xi: number,
+  xrs: number,
+  xs: number,
+) => void;
+
+function compileFold(prim: ReducePrim): RowKernel {
+  const c = COMBINE[prim];
+  const body = `return function fold(rows, n, acc, ai, ars, as, X, xi, xrs, xs) {
+    for (let r = 0; r < rows; r++, ai += ars, xi += xrs) {
+      let s0 = acc[ai], s1 = ${IDENTITY[prim]}, s2 = s1, s3 = s1;
+      let k = 0, i = xi;
+      for (; k + 4 <= n; k += 4, i += 4 * xs) {
+        const x0 = X[i], x1 = X[i + xs], x2 = X[i + 2 * xs], x3 = X[i + 3 * xs];
+        s0 = ${c('s0', 'x0')}; s1 = ${c('s1', 'x1')}; s2 = ${c('s2', 'x2')}; s3 = ${c('s3', 'x3')};
+      }
+      for (; k < n; k++, i += xs) { const x0 = X[i]; s0 = ${c('s0', 'x0')}; }
+      s0 = ${c('s0', 's1')}; s2 = ${c('s2', 's3')};
+      acc[ai] = ${c('s0', 's2')};
+    }
+  };`;
+  return new Function(body)() as RowKernel;
+}
+
+function compileScan(prim: ReducePrim): RowKernel {
+  const body = `return function scan(rows, n, acc, ai, ars, as, X, xi, xrs, xs) {
+    for (let r = 0; r < rows; r++, ai += ars, xi += xrs) {
+      for (let k = 0, j = ai, i = xi; k < n; k++, j += as, i += xs) { const a = acc[j], x = X[i]; acc[j] = ${COMBINE[prim]('a', 'x')}; }
+    }
+  };`;
+  return new Function(body)() as RowKernel;
+}
+
+// One compiled loop per (prim, mode, input dtype), so each call site stays monomorphic in V8.
+const kernels = new Map<string, RowKernel>();
+
+function kernelFor(prim: ReducePrim, fold: boolean, dtype: string): RowKernel {
+  const key = `${prim}:${fold ? 'fold' : 'scan'}:${dtype}`;
+  let k = kernels.get(key);
+  if (!k) {
+    k = fold ? compileFold(prim) : compileScan(prim);
+    kernels.set(key, k);
+  }
+  return k;
+}
+
+export function reduce(prim: ReducePrim, input: View, out: View, axes: readonly number[]): void {
   const size = out.shape.reduce((a, b) => a * b, 1);
-  const acc = new Float64Array(size).fill(IDENTITY[prim]);
+  const acc = new Float64Array(size).fill(Number(IDENTITY[prim]));
   // The accumulator seen with the input's shape: reduced axes get stride 0.
   const accStrides = contiguousStrides(out.shape).map((s, i) => (axes.includes(i) ? 0 : s));
-  const accView: View = { handle: acc, dtype: 'float64', shape: input.shape, strides: accStrides, offset: 0 };
-  const inputF64 = input.dtype === 'float64' ? input : { ...input, dtype: 'float64' as const };
-  elementwise(COMBINE[prim], [accView, inputF64], accView);
+  // Walk in the input's memory order: largest stride outermost (stable, so ties keep their order).
+  const order = input.shape
+    .map((_, i) => i)
+    .sort((i, j) => Math.abs(input.strides[j] as number) - Math.abs(input.strides[i] as number));
+  const walk = planWalk(
+    order.map((i) => input.shape[i] as number),
+    [order.map((i) => accStrides[i] as number), order.map((i) => input.strides[i] as number)],
+  );
+  const [as, xs] = walk.innerStrides as [number, number];
+  const kernel = kernelFor(prim, as === 0, input.dtype);
+  const X = input.handle as TypedArray;
+  const n = walk.inner;
+  const { outer, rows, rowStrides } = peelRows(walk);
+  const [ars, xrs] = rowStrides as [number, number];
+  forEachRow(outer, [0, input.offset], (f) =>
+    kernel(rows, n, acc, f[0] as number, ars, as, X, f[1] as number, xrs, xs),
+  );
   (out.handle as TypedArray).set(acc, out.offset);
 }

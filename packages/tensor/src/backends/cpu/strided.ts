@@ -82,3 +82,31 @@ export function forEachRow(
 export function walkViews(out: View, inputs: readonly View[]): Walk {
   return planWalk(out.shape, [out.strides, ...inputs.map((v) => v.strides)]);
 }
+
+/** A walk's last outer dim split off, so a kernel can loop over rows itself (see peelRows). */
+export interface Rows {
+  /** The remaining outer dims, walked by forEachRow (its `inner` fields are unused). */
+  outer: Walk;
+  /** Number of rows the kernel loops over per call, and each operand's stride between rows. */
+  rows: number;
+  rowStrides: number[];
+}
+
+/**
+ * Splits the last outer dim off `walk`: kernels that take (rows, rowStrides) run one call per
+ * 2-d plane instead of one per row, which matters for short rows (a call per 16 elements costs
+ * more than the elements).
+ */
+export function peelRows(walk: Walk): Rows {
+  const nd = walk.outerShape.length;
+  if (nd === 0) return { outer: walk, rows: 1, rowStrides: walk.innerStrides.map(() => 0) };
+  return {
+    outer: {
+      ...walk,
+      outerShape: walk.outerShape.slice(0, -1),
+      outerStrides: walk.outerStrides.map((s) => s.slice(0, -1)),
+    },
+    rows: walk.outerShape[nd - 1] as number,
+    rowStrides: walk.outerStrides.map((s) => s[nd - 1] as number),
+  };
+}

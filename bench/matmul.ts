@@ -1,0 +1,117 @@
+/**
+ * float32 matmul throughput: webgrad's CPU backend next to tfjs-core's pure-JS CPU backend (the
+ * peer we aim to beat by 3x at N = 1024) and, where it runs, tfjs's WASM/XNNPACK backend.
+ * Each call includes reading the result back to JS, as a user would. webgrad and tfjs-cpu are
+ * timed interleaved (see compareTimes); WASM needs tfjs's global backend switched, so it is
+ * timed in its own pass right after.
+ *
+ * usage: node bench/dist/run.js matmul [N ...]   (default 256 512 1024)
+ */
+import { randn, type Tensor } from '@webgrad/tensor';
+import { writeResult } from './lib/results.js';
+import { markdownTable, printTable, type Row } from './lib/table.js';
+import { loadTf, useTfBackend } from './lib/tfjs.js';
+import { compareTimes, gflops, timeit } from './lib/timing.js';
+
+interface Case {
+  label: string;
+  /** A is [batch, m, k], B is [batch, k, n] (or its transpose stored as [batch, n, k]). */
+  batch: number;
+  m: number;
+  k: number;
+  n: number;
+  /** Multiply by the transpose of a stored B (the layout of Linear's x W^T). */
+  transB: boolean;
+}
+
+const square = (n: number, transB = false): Case => ({
+  label: `${n}${transB ? ' (A @ B^T)' : ''}`,
+  batch: 1,
+  m: n,
+  k: n,
+  n,
+  transB,
+});
+
+function repsFor(flops: number): { warmup: number; reps: number; budgetMs: number } {
+  if (flops < 1e8) return { warmup: 3, reps: 15, budgetMs: 2000 };
+  return { warmup: 1, reps: flops < 1e9 ? 9 : 5, budgetMs: 12000 };
+}
+
+async function measure(c: Case): Promise<Row> {
+  const { batch, m, k, n, transB } = c;
+  const flops = 2 * batch * m * n * k;
+  const aShape = [batch, m, k];
+  const bShape = transB ? [batch, n, k] : [batch, k, n];
+  const a = randn(aShape, { seed: 1 });
+  const bStored = randn(bShape, { seed: 2 });
+  const b: Tensor = transB ? bStored.transpose(0, 2, 1) : bStored;
+  const reps = repsFor(flops);
+  const ours = () => {
+    const y = a.matmul(b);
+    y.dataSync();
+    y.dispose();
+  };
+  const tf = await loadTf();
+  await useTfBackend('cpu');
+  const [ta, tb] = [
+    tf.tensor3d(a.dataSync() as Float32Array, aShape as [number, number, number]),
+    tf.tensor3d(bStored.dataSync() as Float32Array, bShape as [number, number, number]),
+  ];
+  const tfCpu = async () => {
+    const y = tf.matMul(ta, tb, false, transB);
+    await y.data();
+    y.dispose();
+  };
+  const t = await compareTimes({ webgrad: ours, tfjsCpu: tfCpu }, reps);
+  tf.dispose([ta, tb]);
+  let wasmMs: number | undefined;
+  if (await useTfBackend('wasm')) {
+    const [wa, wb] = [
+      tf.tensor3d(a.dataSync() as Float32Array, aShape as [number, number, number]),
+      tf.tensor3d(bStored.dataSync() as Float32Array, bShape as [number, number, number]),
+    ];
+    const w = await timeit(async () => {
+      const y = tf.matMul(wa, wb, false, transB);
+      await y.data();
+      y.dispose();
+    }, reps);
+    wasmMs = w.median;
+    tf.dispose([wa, wb]);
+    await useTfBackend('cpu');
+  }
+  a.dispose();
+  bStored.dispose();
+  const ourMs = t.webgrad?.median ?? Number.NaN;
+  const cpuMs = t.tfjsCpu?.median ?? Number.NaN;
+  return {
+    case: c.label,
+    'webgrad ms': ourMs,
+    'webgrad GFLOP/s': gflops(flops, ourMs),
+    'tfjs-cpu GFLOP/s': gflops(flops, cpuMs),
+    'tfjs-wasm GFLOP/s': wasmMs === undefined ? undefined : gflops(flops, wasmMs),
+    'webgrad / tfjs-cpu': cpuMs / ourMs,
+    'webgrad / tfjs-wasm': wasmMs === undefined ? undefined : wasmMs / ourMs,
+  };
+}
+
+export async function main(args: string[]): Promise<void> {
+  const sizes = args.length > 0 ? args.map(Number) : [256, 512, 1024];
+  const cases: Case[] = sizes.map((n) => square(n));
+  cases.push(square(Math.max(...sizes), true));
+  // Shapes from small-model training: many small batched products, and matrix-vector.
+  cases.push({ label: '64 x [64,64]@[64,64]', batch: 64, m: 64, k: 64, n: 64, transB: false });
+  cases.push({ label: '[1024,1024]@[1024,1]', batch: 1, m: 1024, k: 1024, n: 1, transB: false });
+  cases.push({ label: '[1,1024]@[1024,1024]', batch: 1, m: 1, k: 1024, n: 1024, transB: false });
+  const rows: Row[] = [];
+  for (const c of cases) {
+    rows.push(await measure(c));
+    console.log(`done ${c.label}`);
+  }
+  const note =
+    'float32 matmul incl. readback (N = [N,N] @ [N,N]); median ms; ratios > 1 mean webgrad is faster. ' +
+    'webgrad and tfjs-cpu interleaved in one run; tfjs-wasm timed in its own pass.';
+  printTable(rows, note);
+  const path = writeResult('matmul-cpu', `${note}\n\n${markdownTable(rows)}`, 'matmul, CPU (float32)');
+  console.log(`\nwrote ${path}`);
+}

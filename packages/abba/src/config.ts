@@ -1,0 +1,189 @@
+/**
+ * Adapter configuration: what `applyAdapter` accepts, its validation, and the scaling rules.
+ *
+ * ABBA (Singhal et al., 2025, arXiv 2505.14238) parameterises the update of a frozen W0 (m x n) as
+ *   dW = s (B1 A1) ⊙ (B2 A2),  B1: m x r1, A1: r1 x n, B2: m x r2, A2: r2 x n          (Eq. 2)
+ * with (r1 + r2)(m + n) trainable parameters and rank(dW) <= r1 r2. The paper (§3.3) shows that
+ * s ∈ Θ(1 / sqrt(r1 r2)) keeps the update's scale stable as ranks grow (the rsLoRA argument
+ * applied to the effective rank r1 r2); the released code instead uses s = sqrt(alpha1) sqrt(alpha2)
+ * with no rank term. The two are the same number when alpha = sqrt(alpha1 alpha2 r1 r2).
+ */
+
+/** The adapter methods behind one interface. */
+export type AdapterMethod = 'abba' | 'lora' | 'hira';
+
+/**
+ * Which Linear modules to adapt, by dotted module path (e.g. `blocks.0.attn.cAttn`):
+ * - a name or list of names: a path matches when it equals a name or ends with `.${name}`
+ *   (PEFT's suffix rule), so `'cProj'` matches both the attention and the MLP output projection;
+ * - a RegExp: a path matches when `regex.test(path)` (anchor it yourself for a full match).
+ */
+export type TargetModules = string | readonly string[] | RegExp;
+
+/**
+ * ABBA scaling conventions:
+ * - `'rank'` (default, the paper's §3.3): s = alpha / sqrt(r1 r2);
+ * - `'authors'` (the released code): s = sqrt(alpha) * sqrt(alpha2), no rank term
+ *   (alpha plays alpha1; alpha2 defaults to alpha). Same s as `'rank'` with alpha' = sqrt(alpha alpha2 r1 r2).
+ */
+export type AbbaScaling = 'rank' | 'authors';
+
+/** ABBA initialisation: `'svd'` (the paper's best, §3.4) or `'lora'` (both pairs LoRA-style, ablation). */
+export type AbbaInit = 'svd' | 'lora';
+
+/** ABBA forward implementation (see khatri-rao.ts); all compute the same function. */
+export type AbbaImpl = 'fused' | 'plain' | 'naive';
+
+export interface AdapterConfig {
+  method: AdapterMethod;
+  targetModules: TargetModules;
+  /**
+   * LoRA / HiRA rank. For ABBA, a LoRA-equivalent budget: when r1 and r2 are omitted,
+   * r1 = r2 = r / 2 (same (r1 + r2)(m + n) parameter count as LoRA's r (m + n)).
+   */
+  r?: number;
+  /** ABBA ranks of the two pairs (default r / 2 each, or 8 when r is omitted too). */
+  r1?: number;
+  r2?: number;
+  /**
+   * Scale numerator: LoRA s = alpha / r (rsLoRA alpha / sqrt(r)); HiRA s = alpha / r; ABBA see
+   * AbbaScaling. The default makes s = 1 (alpha = r; ABBA alpha = sqrt(r1 r2), or 1 with 'authors').
+   */
+  alpha?: number;
+  /** ABBA `'authors'` scaling only: alpha2 of the released code (default alpha). */
+  alpha2?: number;
+  /** ABBA scaling convention (default `'rank'`). */
+  scaling?: AbbaScaling;
+  /** LoRA: rank-stabilised scaling alpha / sqrt(r) (Kalajdzievski, 2023) instead of alpha / r. */
+  useRsLora?: boolean;
+  /** Dropout probability on the adapter's input (default 0). */
+  dropout?: number;
+  /** ABBA initialisation (default `'svd'`). */
+  init?: AbbaInit;
+  /**
+   * ABBA forward implementation. Default `'fused'`: the same six matmuls as `'plain'` (equal time
+   * within noise) but A_kr and B_kr are not held from forward to backward, so less peak memory
+   * (bench/results/abba.md: 1.02-1.06x LoRA's peak vs 1.15x for 'plain', 2.6-4.6x for 'naive').
+   */
+  impl?: AbbaImpl;
+  /** Power iterations of the truncated SVD for `init: 'svd'` (default 10, as the released code). */
+  svdNiter?: number;
+  /** Seeds every adapter initialisation and dropout mask (each module gets a derived seed). */
+  seed?: number;
+}
+
+/** A validated config with every default filled in (what adapter_config.json records). */
+export interface ResolvedConfig {
+  method: AdapterMethod;
+  targetModules: TargetModules;
+  r: number;
+  r1: number;
+  r2: number;
+  alpha: number;
+  alpha2: number;
+  scaling: AbbaScaling;
+  useRsLora: boolean;
+  dropout: number;
+  init: AbbaInit;
+  impl: AbbaImpl;
+  svdNiter: number;
+  seed: number | undefined;
+}
+
+const METHODS: readonly AdapterMethod[] = ['abba', 'lora', 'hira'];
+
+function positiveInt(name: string, v: number): number {
+  if (!Number.isInteger(v) || v < 1) throw new Error(`adapter config: ${name} must be a positive integer, got ${v}`);
+  return v;
+}
+
+function oneOf<T extends string>(name: string, v: T, allowed: readonly T[]): T {
+  if (!allowed.includes(v)) throw new Error(`adapter config: ${name} must be one of ${allowed.join(', ')}, got ${v}`);
+  return v;
+}
+
+/**
+ * Validates `config` and fills in defaults. Errors name the offending field.
+ * @example resolveConfig({ method: 'abba', targetModules: ['cAttn'], r: 16 }).r1 // 8
+ */
+export function resolveConfig(config: AdapterConfig): ResolvedConfig {
+  const method = oneOf('method', config.method, METHODS);
+  const t = config.targetModules;
+  const okTargets =
+    t instanceof RegExp ||
+    (typeof t === 'string' && t.length > 0) ||
+    (Array.isArray(t) && t.length > 0 && t.every((s) => typeof s === 'string' && s.length > 0));
+  if (!okTargets)
+    throw new Error('adapter config: targetModules must be a non-empty name, a non-empty list of names, or a RegExp');
+  let { r, r1, r2 } = config;
+  if (method === 'abba') {
+    if (r !== undefined && (r1 === undefined || r2 === undefined)) {
+      positiveInt('r', r);
+      if (r % 2 !== 0)
+        throw new Error(`adapter config: ABBA at a LoRA budget r needs an even r (r1 = r2 = r/2), got ${r}`);
+    }
+    r1 = positiveInt('r1', r1 ?? (r !== undefined ? r / 2 : 8));
+    r2 = positiveInt('r2', r2 ?? (r !== undefined ? r / 2 : 8));
+    r = r1 + r2;
+  } else {
+    r = positiveInt('r', r ?? 8);
+    r1 = r;
+    r2 = 0;
+  }
+  const scaling = oneOf('scaling', config.scaling ?? 'rank', ['rank', 'authors']);
+  // Defaults give s = 1 (LoRA / HiRA alpha = r; ABBA alpha = sqrt(r1 r2), or 1 with 'authors').
+  const alpha = config.alpha ?? (method !== 'abba' ? r : scaling === 'rank' ? Math.sqrt(r1 * r2) : 1);
+  if (!Number.isFinite(alpha)) throw new Error(`adapter config: alpha must be a finite number, got ${alpha}`);
+  const alpha2 = config.alpha2 ?? alpha;
+  const dropout = config.dropout ?? 0;
+  if (!(dropout >= 0 && dropout < 1)) throw new Error(`adapter config: dropout must be in [0, 1), got ${dropout}`);
+  const svdNiter = config.svdNiter ?? 10;
+  if (!Number.isInteger(svdNiter) || svdNiter < 0)
+    throw new Error(`adapter config: svdNiter must be an integer >= 0, got ${svdNiter}`);
+  return {
+    method,
+    targetModules: t,
+    r,
+    r1,
+    r2,
+    alpha,
+    alpha2,
+    scaling,
+    useRsLora: config.useRsLora ?? false,
+    dropout,
+    init: oneOf('init', config.init ?? 'svd', ['svd', 'lora']),
+    impl: oneOf('impl', config.impl ?? 'fused', ['fused', 'plain', 'naive']),
+    svdNiter,
+    seed: config.seed,
+  };
+}
+
+/**
+ * The factor s multiplying the update, per method (see the file comment for ABBA).
+ * @example scalingOf(resolveConfig({ method: 'lora', targetModules: 'q', r: 8, alpha: 16 })) // 2
+ */
+export function scalingOf(c: ResolvedConfig): number {
+  switch (c.method) {
+    case 'abba':
+      // Paper §3.3: s = alpha / sqrt(r1 r2); released code: s = sqrt(alpha1) sqrt(alpha2).
+      return c.scaling === 'rank' ? c.alpha / Math.sqrt(c.r1 * c.r2) : Math.sqrt(c.alpha) * Math.sqrt(c.alpha2);
+    case 'lora':
+      // Hu et al. (2021) §4.1: alpha / r; rsLoRA: alpha / sqrt(r).
+      return c.useRsLora ? c.alpha / Math.sqrt(c.r) : c.alpha / c.r;
+    case 'hira':
+      return c.alpha / c.r;
+  }
+}
+
+/**
+ * Whether the module at dotted `path` is a target.
+ * @example matchesTarget('blocks.0.attn.cAttn', ['cAttn']) // true
+ */
+export function matchesTarget(path: string, targets: TargetModules): boolean {
+  if (targets instanceof RegExp) {
+    targets.lastIndex = 0;
+    return targets.test(path);
+  }
+  const names = typeof targets === 'string' ? [targets] : targets;
+  return names.some((n) => path === n || path.endsWith(`.${n}`));
+}

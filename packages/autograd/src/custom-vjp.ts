@@ -1,0 +1,25 @@
+/** customVjp: a function whose derivative is given by hand instead of derived from its ops. */
+import { detach, Tensor, TensorError } from '@webgrad/tensor';
+import { type CustomBackward, isPaused, levelsOfInputs, nodeOf, setNode, withoutRecording } from './tape.js';
+
+/**
+ * Wraps `forward` so that autodiff uses `backward` for it: forward's inner ops are not recorded,
+ * and backward(g, out, ...xs) returns one cotangent (or undefined) per input, written with
+ * tensor ops (so that it is itself differentiable when nested transforms need it).
+ * @example
+ *   const square = customVjp((x) => x.mul(x), (g, _out, x) => [g.mul(x).mul(2)]);
+ */
+export function customVjp(forward: (...xs: Tensor[]) => Tensor, backward: CustomBackward): (...xs: Tensor[]) => Tensor {
+  return (...xs: Tensor[]): Tensor => {
+    const levels = isPaused() ? undefined : levelsOfInputs(xs);
+    let out = withoutRecording(() => forward(...xs));
+    if (!(out instanceof Tensor)) {
+      throw new TensorError('value', `customVjp: forward must return a Tensor, got ${typeof out}`);
+    }
+    if (!levels) return out;
+    // The node is keyed by the output: never attach it to a tensor that already means something else.
+    if (xs.includes(out) || nodeOf(out) !== undefined || out.requiresGrad) out = detach(out);
+    setNode(out, { prim: 'custom', inputs: xs, output: out, attrs: {}, levels, custom: backward });
+    return out;
+  };
+}

@@ -1,0 +1,220 @@
+/**
+ * THE derivative table: one vector-Jacobian product per primitive of @webgrad/tensor.
+ *
+ * Vocabulary (as in JAX's lax.py and PyTorch's derivatives.yaml):
+ * - `g`     the cotangent of the output (d loss / d out), shaped like `out`;
+ * - `out`   the primitive's forward output;
+ * - `x`, `a`, `b`, ... the primitive's inputs (`xs` when variadic); `attrs` its attributes.
+ * A rule returns one entry per input: a thunk that computes that input's cotangent (called only
+ * when the input needs one), or `undefined` for inputs that are not differentiable (conditions,
+ * indices). Cotangents of broadcast operands may be returned in the broadcast shape: the engine
+ * sums them back with its one generic `unbroadcast` (backward.ts).
+ *
+ * Rules are written with tensor ops, never backend kernels, so the backward pass is itself
+ * recorded when an outer level is tracing: that is how higher-order gradients work.
+ */
+import {
+  add,
+  cast,
+  cos,
+  dispatch,
+  div,
+  eq,
+  exp,
+  expand,
+  gt,
+  isFloat,
+  log,
+  logicalAnd,
+  lt,
+  matmul,
+  mul,
+  neg,
+  type Prim,
+  type PrimAttrs,
+  pow,
+  prod,
+  reshape,
+  sin,
+  sub,
+  sum,
+  swapAxes,
+  type Tensor,
+  transpose,
+  where,
+  zeros,
+} from '@webgrad/tensor';
+
+/** The cotangent of one input, computed on demand; undefined = not differentiable. */
+export type Cotangent = (() => Tensor) | undefined;
+
+export type Vjp<P extends Prim> = (g: Tensor, out: Tensor, xs: readonly Tensor[], attrs: PrimAttrs[P]) => Cotangent[];
+
+// ---- named helpers for the longer formulas ----------------------------------------------------
+
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+
+/** The reduced output's shape with the reduced axes kept as 1. */
+function keptShape(shape: readonly number[], axes: readonly number[]): number[] {
+  return shape.map((d, i) => (axes.includes(i) ? 1 : d));
+}
+
+/**
+ * log(a) where a > 0, else 0. NOTE: d(a^b)/db = a^b log(a) is only real for a > 0; elsewhere we
+ * return 0 (as JAX does). The inner `where` keeps log away from a <= 0 so that no NaN appears,
+ * not even in the second derivative (the double-where trick).
+ */
+function safeLog(a: Tensor): Tensor {
+  const pos = gt(a, 0);
+  return where(pos, log(where(pos, a, 1)), 0);
+}
+
+/**
+ * The share of d max(a, b) that goes to each operand: 1 to the larger one, and
+ * NOTE: 1/2 to each at ties (a == b), so the two shares always sum to 1.
+ */
+function maxShares(a: Tensor, b: Tensor): [Tensor, Tensor] {
+  const dt = a.dtype;
+  const tie = mul(cast(eq(a, b), dt), 0.5);
+  return [add(cast(gt(a, b), dt), tie), add(cast(lt(a, b), dt), tie)];
+}
+
+/**
+ * d maxReduce: g goes to the maxima of each group; NOTE: at ties it is shared equally among
+ * them (each of k maxima gets g / k), so the subgradient sums to g.
+ */
+function maxReduceVjp(g: Tensor, out: Tensor, x: Tensor, axes: readonly number[]): Tensor {
+  const kept = keptShape(x.shape, axes);
+  const isMax = cast(eq(x, reshape(out, kept)), x.dtype);
+  const share = div(isMax, sum(isMax, axes, true));
+  return mul(share, reshape(g, kept));
+}
+
+/**
+ * d prod(x)/dx_i = prod_{j != i} x_j. NOTE on zeros: dividing out / x_i fails when x has zeros,
+ * so with P = the product of the group's non-zero entries and z = its number of zeros:
+ * z = 0: P / x_i; z = 1: P at the zero, 0 elsewhere; z >= 2: 0 everywhere.
+ */
+function prodVjp(g: Tensor, x: Tensor, axes: readonly number[]): Tensor {
+  const isZero = eq(x, 0);
+  const zeroCount = sum(cast(isZero, x.dtype), axes, true);
+  const safe = where(isZero, 1, x);
+  const others = prod(safe, axes, true);
+  const atSingleZero = where(logicalAnd(eq(zeroCount, 1), isZero), others, 0);
+  const local = where(eq(zeroCount, 0), div(others, safe), atSingleZero);
+  return mul(local, reshape(g, keptShape(x.shape, axes)));
+}
+
+/**
+ * slice and pad are transposes of each other: the cotangent of a strided slice is g placed back
+ * at the sliced positions, i.e. g padded with `start` before, the rest after, and step - 1
+ * zeros between elements (lax.pad's interior padding).
+ */
+function sliceVjp(g: Tensor, x: Tensor, { starts, steps }: PrimAttrs['slice']): Tensor {
+  const low = starts;
+  const interior = steps.map((s) => s - 1);
+  const high = x.shape.map((d, i) => {
+    const n = g.shape[i] as number;
+    const used = n === 0 ? 0 : (n - 1) * (steps[i] as number) + 1;
+    return d - (starts[i] as number) - used;
+  });
+  return dispatch('pad', [g], { low, high, interior, value: 0 });
+}
+
+/** The cotangent of pad: the strided slice that picks the original elements back out of g. */
+function padVjp(g: Tensor, x: Tensor, { low, interior }: PrimAttrs['pad']): Tensor {
+  const steps = interior.map((n) => n + 1);
+  const stops = x.shape.map((d, i) =>
+    d === 0 ? (low[i] as number) : (low[i] as number) + (d - 1) * (steps[i] as number) + 1,
+  );
+  return dispatch('slice', [g], { starts: [...low], stops, steps });
+}
+
+/** The piece of g along `axis` that came from input `k` of a concat. */
+function concatPiece(g: Tensor, xs: readonly Tensor[], k: number, axis: number): Tensor {
+  let start = 0;
+  for (let i = 0; i < k; i++) start += (xs[i] as Tensor).shape[axis] as number;
+  const x = xs[k] as Tensor;
+  const starts = g.shape.map((_, i) => (i === axis ? start : 0));
+  const stops = g.shape.map((d, i) => (i === axis ? start + (x.shape[axis] as number) : d));
+  return dispatch('slice', [g], { starts, stops, steps: g.shape.map(() => 1) });
+}
+
+function inversePerm(perm: readonly number[]): number[] {
+  const inv = new Array<number>(perm.length);
+  perm.forEach((p, i) => {
+    inv[p] = i;
+  });
+  return inv;
+}
+
+// ---- the table ----------------------------------------------------------------------------------
+
+export const RULES = {
+  neg: (g) => [() => neg(g)],
+  exp: (g, out) => [() => mul(g, out)],
+  log: (g, _out, [x]) => [() => div(g, x as Tensor)],
+  // d sqrt(x) = 1 / (2 sqrt(x))
+  sqrt: (g, out) => [() => div(mul(g, 0.5), out)],
+  sin: (g, _out, [x]) => [() => mul(g, cos(x as Tensor))],
+  cos: (g, _out, [x]) => [() => neg(mul(g, sin(x as Tensor)))],
+  // d tanh(x) = 1 - tanh(x)^2
+  tanh: (g, out) => [() => mul(g, sub(1, mul(out, out)))],
+  // d erf(x) = 2/sqrt(pi) e^{-x^2}
+  erf: (g, _out, [x]) => [() => mul(g, mul(exp(neg(mul(x as Tensor, x as Tensor))), TWO_OVER_SQRT_PI))],
+  // float -> float: g cast back to the input's dtype; from int32/bool there is nothing to differentiate.
+  cast: (g, _out, [x]) => [isFloat((x as Tensor).dtype) ? () => cast(g, (x as Tensor).dtype) : undefined],
+
+  add: (g) => [() => g, () => g],
+  sub: (g) => [() => g, () => neg(g)],
+  mul: (g, _out, [a, b]) => [() => mul(g, b as Tensor), () => mul(g, a as Tensor)],
+  // d(a/b)/db = -a/b^2 = -(a/b)/b
+  div: (g, out, [, b]) => [() => div(g, b as Tensor), () => neg(div(mul(g, out), b as Tensor))],
+  // d(a^b)/da = b a^(b-1); d(a^b)/db = a^b log(a), see safeLog
+  pow: (g, out, [a, b]) => [
+    () => mul(g, mul(b as Tensor, pow(a as Tensor, sub(b as Tensor, 1)))),
+    () => mul(g, mul(out, safeLog(a as Tensor))),
+  ],
+  max: (g, _out, [a, b]) => {
+    let shares: [Tensor, Tensor] | undefined;
+    const share = (i: 0 | 1) => (shares ??= maxShares(a as Tensor, b as Tensor))[i];
+    return [() => mul(g, share(0)), () => mul(g, share(1))];
+  },
+  cmplt: () => [undefined, undefined],
+  cmpeq: () => [undefined, undefined],
+  // The condition is not differentiable; each branch gets g where it was selected.
+  where: (g, _out, [cond]) => [undefined, () => where(cond as Tensor, g, 0), () => where(cond as Tensor, 0, g)],
+
+  sum: (g, _out, [x], { axes }) => [
+    () => expand(reshape(g, keptShape((x as Tensor).shape, axes)), (x as Tensor).shape),
+  ],
+  maxReduce: (g, out, [x], { axes }) => [() => maxReduceVjp(g, out, x as Tensor, axes)],
+  prod: (g, _out, [x], { axes }) => [() => prodVjp(g, x as Tensor, axes)],
+
+  reshape: (g, _out, [x]) => [() => reshape(g, (x as Tensor).shape)],
+  permute: (g, _out, _xs, { perm }) => [() => transpose(g, inversePerm(perm))],
+  // expand is broadcasting: summing g over the expanded axes is exactly the engine's unbroadcast.
+  expand: (g) => [() => g],
+  slice: (g, _out, [x], attrs) => [() => sliceVjp(g, x as Tensor, attrs)],
+  pad: (g, _out, [x], attrs) => [() => padVjp(g, x as Tensor, attrs)],
+  concat: (g, _out, xs, { axis }) => xs.map((_, k) => () => concatPiece(g, xs, k, axis)),
+  // gather's cotangent scatters g back (repeated indices accumulate); the index has none.
+  gather: (g, _out, [x, index], { axis }) => [
+    () =>
+      dispatch('scatterAdd', [zeros((x as Tensor).shape, { dtype: g.dtype, device: g.device }), index as Tensor, g], {
+        axis,
+      }),
+    undefined,
+  ],
+  scatterAdd: (g, _out, [, index], { axis }) => [
+    () => g,
+    undefined,
+    () => dispatch('gather', [g, index as Tensor], { axis }),
+  ],
+  // d(a @ b) = g @ b^T for a and a^T @ g for b; broadcast batch dims are summed by unbroadcast.
+  matmul: (g, _out, [a, b]) => [
+    () => matmul(g, swapAxes(b as Tensor, -1, -2)),
+    () => matmul(swapAxes(a as Tensor, -1, -2), g),
+  ],
+  contiguous: (g) => [() => g],
+} satisfies { [P in Prim]: Vjp<P> };

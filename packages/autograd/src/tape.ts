@@ -1,0 +1,158 @@
+/**
+ * The tape: a dispatch observer that records, for every primitive whose operands are traced, a
+ * node {prim, inputs, output, attrs} keyed by the output tensor.
+ *
+ * Tracing is organised in levels. Level 0 is PyTorch style: tensors with `requiresGrad === true`.
+ * Every functional call (grad, valueAndGrad, vjp) opens a fresh level id (never reused) and
+ * watches its arguments at that level. A node carries the set of levels its output depends on;
+ * a backward pass at level L walks only nodes that carry L and runs with L closed, so the ops it
+ * performs are recorded exactly when an outer level (an enclosing grad, or requiresGrad tensors)
+ * can still differentiate them. That is what makes grad(grad(f)) work.
+ *
+ * All per-tensor state lives in WeakMaps keyed by tensors, so a graph dies with its tensors.
+ */
+import { addObserver, isFloat, type OpRecord, type Prim, type Tensor } from '@webgrad/tensor';
+
+/** A user-written VJP attached by `customVjp`: one cotangent (or undefined) per input. */
+export type CustomBackward = (g: Tensor, out: Tensor, ...xs: Tensor[]) => (Tensor | undefined)[];
+
+/** One recorded op. `custom` is set for nodes made by customVjp (prim is then 'custom'). */
+export interface Node {
+  readonly prim: Prim | 'custom';
+  readonly inputs: readonly Tensor[];
+  readonly output: Tensor;
+  readonly attrs: unknown;
+  /** Levels whose tracked tensors the output depends on (mutated when a backward releases one). */
+  levels: number[];
+  readonly custom?: CustomBackward;
+}
+
+const nodes = new WeakMap<Tensor, Node>();
+const watched = new WeakMap<Tensor, number[]>();
+/** Level ids currently open. 0 (requiresGrad) is open except while backward() walks it. */
+const active = new Set<number>([0]);
+let nextLevel = 1;
+let paused = 0;
+
+export function nodeOf(t: Tensor): Node | undefined {
+  return nodes.get(t);
+}
+
+export function setNode(t: Tensor, node: Node): void {
+  nodes.set(t, node);
+}
+
+export function deleteNode(t: Tensor): void {
+  nodes.delete(t);
+}
+
+export function isActive(level: number): boolean {
+  return active.has(level);
+}
+
+/** Opens a new functional level and returns its id. */
+export function openLevel(): number {
+  const id = nextLevel++;
+  active.add(id);
+  return id;
+}
+
+export function closeLevel(level: number): void {
+  active.delete(level);
+}
+
+/** Re-opens level 0 after backward() (the only level that is ever re-opened). */
+export function reopenLevel(level: number): void {
+  if (level === 0) active.add(0);
+}
+
+export function watch(t: Tensor, level: number): void {
+  const w = watched.get(t);
+  if (w) w.push(level);
+  else watched.set(t, [level]);
+}
+
+export function unwatch(t: Tensor, level: number): void {
+  const w = watched.get(t);
+  if (!w) return;
+  const i = w.indexOf(level);
+  if (i >= 0) w.splice(i, 1);
+  if (w.length === 0) watched.delete(t);
+}
+
+/** True when `t` was made watched at `level` (a functional argument). */
+export function isWatchedAt(t: Tensor, level: number): boolean {
+  return watched.get(t)?.includes(level) ?? false;
+}
+
+/** Adds the open levels `t` depends on to `into` (kept free of duplicates). */
+export function collectLevels(t: Tensor, into: number[]): void {
+  if (t.requiresGrad && active.has(0) && !into.includes(0)) into.push(0);
+  const n = nodes.get(t);
+  if (n) for (const l of n.levels) if (active.has(l) && !into.includes(l)) into.push(l);
+  const w = watched.get(t);
+  if (w) for (const l of w) if (active.has(l) && !into.includes(l)) into.push(l);
+}
+
+/** Whether some open level can differentiate through `t`. */
+export function isTraced(t: Tensor): boolean {
+  const levels: number[] = [];
+  collectLevels(t, levels);
+  return levels.length > 0;
+}
+
+/** Whether the node still matters to an open level. */
+export function hasOpenLevel(node: Node): boolean {
+  return node.levels.some((l) => active.has(l));
+}
+
+/** True inside noGrad (or a customVjp forward): nothing is recorded. */
+export function isPaused(): boolean {
+  return paused > 0;
+}
+
+/** Runs `fn` with recording switched off. */
+export function withoutRecording<T>(fn: () => T): T {
+  paused++;
+  try {
+    return fn();
+  } finally {
+    paused--;
+  }
+}
+
+/** The open levels of `inputs`, or undefined when none is traced (the common, cheap case). */
+export function levelsOfInputs(inputs: readonly Tensor[]): number[] | undefined {
+  let levels: number[] | undefined;
+  for (const t of inputs) {
+    // Fast path: most tensors have no node, no watch and no requiresGrad.
+    if (!t.requiresGrad && !nodes.has(t) && !watched.has(t)) continue;
+    levels ??= [];
+    collectLevels(t, levels);
+  }
+  return levels && levels.length > 0 ? levels : undefined;
+}
+
+function onOp(record: OpRecord): void {
+  if (paused > 0) return;
+  // Integer and bool results have a zero derivative: nothing downstream of them needs a node.
+  if (!isFloat(record.output.dtype)) return;
+  const levels = levelsOfInputs(record.inputs);
+  if (!levels) return;
+  nodes.set(record.output, {
+    prim: record.prim,
+    inputs: record.inputs,
+    output: record.output,
+    attrs: record.attrs,
+    levels,
+  });
+}
+
+let installed = false;
+
+/** Installs the observer once (importing @webgrad/autograd calls this). */
+export function installTape(): void {
+  if (installed) return;
+  installed = true;
+  addObserver({ onOp });
+}

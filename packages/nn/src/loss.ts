@@ -1,0 +1,78 @@
+/** Loss functions: cross-entropy over class logits, mean squared error. */
+import { isFloat, type Tensor, where } from '@webgrad/tensor';
+
+export type Reduction = 'mean' | 'sum' | 'none';
+
+export interface CrossEntropyOptions {
+  /** Targets equal to this contribute nothing (and are not counted by 'mean'). Default -100. */
+  ignoreIndex?: number;
+  /** Mixes the one-hot target with the uniform distribution (Szegedy et al., 2016). Default 0. */
+  labelSmoothing?: number;
+  reduction?: Reduction;
+}
+
+const shapeOf = (t: Tensor) => `[${t.shape.join(', ')}]`;
+
+/**
+ * Cross-entropy between `logits` [N, C] (or [B, T, C]) and int32 class `targets` [N] (or [B, T]),
+ * as torch.nn.functional.cross_entropy: per element
+ * (1 - ε) * -logp[target] + ε * mean_c(-logp[c]), zero where target == ignoreIndex; 'mean'
+ * divides the sum by the number of non-ignored targets (NaN if there are none, as PyTorch).
+ * @example crossEntropy(model.forward(x), y) // a 0-d tensor
+ */
+export function crossEntropy(logits: Tensor, targets: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+  const { ignoreIndex = -100, labelSmoothing = 0, reduction = 'mean' } = opts;
+  const C = logits.shape[logits.ndim - 1] as number;
+  const lead = logits.shape.slice(0, -1);
+  if (!isFloat(logits.dtype)) throw new Error(`crossEntropy: logits must be float, got ${logits.dtype}`);
+  if (targets.dtype !== 'int32') throw new Error(`crossEntropy: targets must be int32, got ${targets.dtype}`);
+  if (logits.ndim < 2 || targets.shape.join() !== lead.join())
+    throw new Error(
+      `crossEntropy: logits ${shapeOf(logits)} need targets [${lead.join(', ')}], got ${shapeOf(targets)}`,
+    );
+  if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
+    throw new Error(`crossEntropy: labelSmoothing must be in [0, 1], got ${labelSmoothing}`);
+  const n = targets.size;
+  const logp = logits.reshape([n, C]).logSoftmax(-1); // [N, C]
+  const t = targets.reshape([n]); // [N]
+  const valid = t.ne(ignoreIndex); // [N]
+  const safe = where(valid, t, 0).reshape([n, 1]); // [N, 1]: ignored rows read class 0, then are zeroed
+  let loss = logp.gather(safe, 1).reshape([n]).neg(); // [N]
+  if (labelSmoothing > 0) {
+    const smooth = logp.mean(-1).neg(); // [N]
+    loss = loss.mul(1 - labelSmoothing).add(smooth.mul(labelSmoothing));
+  }
+  loss = where(valid, loss, 0);
+  return reduce(loss, reduction, 'crossEntropy', valid, lead);
+}
+
+function reduce(
+  loss: Tensor,
+  reduction: Reduction,
+  op: string,
+  valid: Tensor | undefined,
+  shape: readonly number[],
+): Tensor {
+  switch (reduction) {
+    case 'none':
+      return loss.reshape([...shape]);
+    case 'sum':
+      return loss.sum();
+    case 'mean':
+      return valid ? loss.sum().div(valid.cast(loss.dtype).sum()) : loss.mean();
+    default:
+      throw new Error(`${op}: reduction must be 'mean', 'sum' or 'none', got '${String(reduction)}'`);
+  }
+}
+
+/**
+ * Mean squared error (x - y)^2, reduced by `reduction` (default 'mean'); shapes must match.
+ * @example mseLoss(pred, target) // 0-d
+ */
+export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
+  if (input.shape.join() !== target.shape.join())
+    throw new Error(`mseLoss: input ${shapeOf(input)} and target ${shapeOf(target)} must have the same shape`);
+  const d = input.sub(target);
+  const sq = d.mul(d);
+  return reduce(sq, opts.reduction ?? 'mean', 'mseLoss', undefined, sq.shape);
+}

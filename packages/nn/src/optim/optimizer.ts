@@ -1,0 +1,154 @@
+/**
+ * Optimizer base: parameter groups, per-parameter state, zeroGrad, a settable lr, and
+ * stateDict/loadStateDict that resume a run exactly. Subclasses implement `update` only.
+ */
+import { noGrad } from '@webgrad/autograd';
+import { detach, isFloat, keep, type Tensor, tidy } from '@webgrad/tensor';
+
+/** Per-parameter state: the step count and named buffers (moments, momentum). */
+export interface ParamState {
+  step: number;
+  buffers: Record<string, Tensor>;
+}
+
+/** A group of parameters with its own hyperparameters (unset ones take the optimizer's defaults). */
+export type ParamGroup<H> = { params: Tensor[] } & Partial<H>;
+
+/** What optimizers accept: a list of parameters or a list of groups. */
+export type Params<H> = readonly Tensor[] | readonly ParamGroup<H>[];
+
+/** Serializable optimizer state: buffers by parameter index (across groups, in order). */
+export interface OptimizerStateDict<H> {
+  state: Record<number, { step: number; buffers: Record<string, Tensor> }>;
+  paramGroups: (H & { params: number[] })[];
+}
+
+export abstract class Optimizer<H extends { lr: number }> {
+  readonly paramGroups: (H & { params: Tensor[] })[];
+  protected readonly state = new Map<Tensor, ParamState>();
+
+  constructor(
+    params: Params<H>,
+    defaults: H,
+    private readonly name: string,
+  ) {
+    const groups = (
+      params.length > 0 && !('params' in (params[0] as object)) ? [{ params }] : params
+    ) as ParamGroup<H>[];
+    const seen = new Set<Tensor>();
+    this.paramGroups = groups.map((g, gi) => {
+      for (const p of g.params) {
+        if (seen.has(p)) throw new Error(`${name}: a parameter ${p.toString()} appears twice (group ${gi})`);
+        if (!isFloat(p.dtype)) throw new Error(`${name}: parameters must be float, got ${p.toString()}`);
+        seen.add(p);
+      }
+      const group = { ...defaults, ...g, params: [...g.params] };
+      this.validate(group);
+      return group;
+    });
+  }
+
+  /** Throws on invalid hyperparameters (names the optimizer and the value). */
+  protected validate(h: H): void {
+    if (!(h.lr >= 0)) throw new Error(`${this.name}: lr must be >= 0, got ${h.lr}`);
+  }
+
+  /** The first group's learning rate; setting it sets every group's (for schedules). */
+  get lr(): number {
+    return this.paramGroups[0]?.lr ?? 0;
+  }
+  set lr(value: number) {
+    for (const g of this.paramGroups) g.lr = value;
+  }
+
+  /** Disposes and clears every parameter's `.grad`. */
+  zeroGrad(): void {
+    for (const g of this.paramGroups)
+      for (const p of g.params) {
+        p.grad?.dispose();
+        p.grad = undefined;
+      }
+  }
+
+  /**
+   * One update of every parameter that has a `.grad`, under noGrad, with temporaries freed.
+   * @example backward(loss); opt.step(); opt.zeroGrad();
+   */
+  step(): void {
+    noGrad(() =>
+      tidy(() => {
+        for (const g of this.paramGroups)
+          for (const p of g.params) {
+            if (!p.grad) continue;
+            let s = this.state.get(p);
+            if (!s) this.state.set(p, (s = { step: 0, buffers: {} }));
+            s.step++;
+            this.update(p, p.grad, g, s);
+          }
+      }),
+    );
+  }
+
+  /** Updates `param` in place (`param.assign(...)`) from `grad`; `state.step` is already incremented. */
+  protected abstract update(param: Tensor, grad: Tensor, group: H, state: ParamState): void;
+
+  /** A state buffer, created by `init` on first use and kept alive across tidy scopes. */
+  protected buffer(state: ParamState, name: string, init: () => Tensor): Tensor {
+    let b = state.buffers[name];
+    if (!b) state.buffers[name] = b = keep(init());
+    return b;
+  }
+
+  /**
+   * Step counts, buffers and hyperparameters. Buffers are zero-copy snapshots (updates swap
+   * storage rather than write into it), so training on does not change a saved state.
+   */
+  stateDict(): OptimizerStateDict<H> {
+    const index = new Map<Tensor, number>();
+    const paramGroups = this.paramGroups.map((g) => ({
+      ...g,
+      params: g.params.map((p) => {
+        index.set(p, index.size);
+        return index.size - 1;
+      }),
+    }));
+    const state: OptimizerStateDict<H>['state'] = {};
+    for (const [p, s] of this.state) {
+      const buffers: Record<string, Tensor> = {};
+      for (const [k, b] of Object.entries(s.buffers)) buffers[k] = detach(b);
+      state[index.get(p) as number] = { step: s.step, buffers };
+    }
+    return { state, paramGroups };
+  }
+
+  /** Restores a `stateDict()` of an optimizer over parameters of the same shapes, in the same order. */
+  loadStateDict(sd: OptimizerStateDict<H>): void {
+    const sizes = (gs: { params: unknown[] }[]) => gs.map((g) => g.params.length).join(',');
+    if (sizes(sd.paramGroups) !== sizes(this.paramGroups))
+      throw new Error(
+        `${this.name}.loadStateDict: group sizes [${sizes(sd.paramGroups)}] differ from [${sizes(this.paramGroups)}]`,
+      );
+    const params = this.paramGroups.flatMap((g) => g.params);
+    const next = new Map<Tensor, ParamState>();
+    for (const [i, s] of Object.entries(sd.state)) {
+      const p = params[Number(i)];
+      if (!p) throw new Error(`${this.name}.loadStateDict: state for parameter ${i}, but there are ${params.length}`);
+      const buffers: Record<string, Tensor> = {};
+      for (const [k, b] of Object.entries(s.buffers)) {
+        if (b.dtype !== p.dtype || b.device !== p.device || b.shape.join() !== p.shape.join())
+          throw new Error(
+            `${this.name}.loadStateDict: buffer ${k} of parameter ${i} is ${b.toString()}, expected like ${p.toString()}`,
+          );
+        buffers[k] = keep(detach(b));
+      }
+      next.set(p, { step: s.step, buffers });
+    }
+    for (const s of this.state.values()) for (const b of Object.values(s.buffers)) b.dispose();
+    this.state.clear();
+    for (const [p, s] of next) this.state.set(p, s);
+    sd.paramGroups.forEach((g, gi) => {
+      const { params: _ignored, ...hyper } = g;
+      Object.assign(this.paramGroups[gi] as object, hyper);
+    });
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * The safetensors format over bytes (https://huggingface.co/docs/safetensors): an 8-byte
+ * little-endian u64 header length N, N bytes of JSON
+ * `{ name: { dtype, shape, data_offsets: [begin, end] }, __metadata__?: { key: value } }`
+ * (space-padded to 8-byte alignment), then the raw little-endian tensor bytes. Parsing treats the
+ * bytes as hostile: every field is validated before any tensor is made.
+ */
+import { type Device, type DType, type Tensor, tensor } from '@webgrad/tensor';
+
+/** A corrupt, truncated or hostile file, or a record that cannot be written. */
+export class SafetensorsError extends Error {
+  override name = 'SafetensorsError';
+}
+
+const TO_FILE: Record<DType, string> = { float32: 'F32', float64: 'F64', int32: 'I32', bool: 'BOOL' };
+const FROM_FILE: Record<string, { dtype: DType; bytes: number }> = Object.assign(Object.create(null), {
+  F32: { dtype: 'float32', bytes: 4 },
+  F64: { dtype: 'float64', bytes: 8 },
+  I32: { dtype: 'int32', bytes: 4 },
+  BOOL: { dtype: 'bool', bytes: 1 },
+});
+/** Upper bound on the JSON header (the reference implementation's limit). */
+export const MAX_HEADER_BYTES = 100_000_000;
+const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** One validated header entry. */
+export interface HeaderEntry {
+  name: string;
+  dtype: DType;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+export interface ParsedHeader {
+  entries: HeaderEntry[];
+  metadata: Record<string, string>;
+  /** Byte offset of the data section in the file. */
+  dataStart: number;
+}
+
+function checkName(name: string, where: string): void {
+  if (FORBIDDEN.has(name)) throw new SafetensorsError(`${where}: forbidden key '${name}'`);
+}
+
+/**
+ * Serializes `record` (tensor names in sorted order) and optional string `metadata` to bytes.
+ * @example const bytes = await serializeSafetensors({ w: tensor([1, 2]) }, { step: '10' });
+ */
+export async function serializeSafetensors(
+  record: Record<string, Tensor>,
+  metadata?: Record<string, string>,
+): Promise<Uint8Array> {
+  if (!LITTLE_ENDIAN) throw new SafetensorsError('safetensors: big-endian hosts are not supported');
+  const names = Object.keys(record).sort();
+  const header: Record<string, unknown> = Object.create(null);
+  if (metadata) {
+    const meta: Record<string, string> = Object.create(null);
+    for (const [k, v] of Object.entries(metadata)) {
+      checkName(k, 'safetensors: metadata');
+      if (typeof v !== 'string') throw new SafetensorsError(`safetensors: metadata '${k}' must be a string`);
+      meta[k] = v;
+    }
+    header.__metadata__ = meta;
+  }
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  for (const name of names) {
+    checkName(name, 'safetensors');
+    if (name === '__metadata__') throw new SafetensorsError("safetensors: '__metadata__' is not a tensor name");
+    const t = record[name] as Tensor;
+    const data = await t.data();
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    header[name] = { dtype: TO_FILE[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes.length] };
+    chunks.push(bytes);
+    offset += bytes.length;
+  }
+  let json = new TextEncoder().encode(JSON.stringify(header));
+  const padded = Math.ceil(json.length / 8) * 8;
+  if (padded !== json.length) {
+    const p = new Uint8Array(padded).fill(0x20);
+    p.set(json);
+    json = p;
+  }
+  const out = new Uint8Array(8 + json.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+  out.set(json, 8);
+  let at = 8 + json.length;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/**
+ * Validates the header of `bytes` (named `source` in errors) and returns its entries, sorted by
+ * offset, and metadata. Throws SafetensorsError on anything malformed.
+ */
+export function parseSafetensorsHeader(bytes: Uint8Array, source = '<bytes>'): ParsedHeader {
+  const fail = (msg: string): never => {
+    throw new SafetensorsError(`safetensors: ${source}: ${msg}`);
+  };
+  if (bytes.length < 8) fail(`truncated: ${bytes.length} bytes, need at least 8 for the header length`);
+  const n64 = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+  if (n64 > BigInt(MAX_HEADER_BYTES)) fail(`header length ${n64} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+  const n = Number(n64);
+  if (8 + n > bytes.length) fail(`header length ${n} runs past the end of the ${bytes.length}-byte file`);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n));
+  } catch {
+    return fail('header is not valid UTF-8');
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text, (key, value) => {
+      if (FORBIDDEN.has(key)) throw new SafetensorsError(`forbidden key '${key}'`);
+      return value;
+    });
+  } catch (e) {
+    return fail(`header is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return fail('header must be a JSON object');
+  const dataStart = 8 + n;
+  const dataLen = bytes.length - dataStart;
+  const metadata: Record<string, string> = Object.create(null);
+  const entries: HeaderEntry[] = [];
+  for (const [name, value] of Object.entries(raw)) {
+    if (name === '__metadata__') {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) fail('__metadata__ must be an object');
+      for (const [k, v] of Object.entries(value as object)) {
+        if (typeof v !== 'string') fail(`__metadata__ '${k}' must be a string, got ${typeof v}`);
+        metadata[k] = v;
+      }
+      continue;
+    }
+    entries.push(parseEntry(name, value, dataLen, (m) => fail(`tensor '${name}': ${m}`)));
+  }
+  entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let at = 0;
+  for (const e of entries) {
+    if (e.begin !== at)
+      fail(
+        `tensor '${e.name}': data_offsets [${e.begin}, ${e.end}] ${e.begin < at ? 'overlap the previous tensor' : `leave a gap at ${at}`}`,
+      );
+    at = e.end;
+  }
+  if (at !== dataLen) fail(`tensors cover ${at} of the ${dataLen} data bytes`);
+  return { entries, metadata, dataStart };
+}
+
+function parseEntry(name: string, value: unknown, dataLen: number, fail: (m: string) => never): HeaderEntry {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) fail('entry must be an object');
+  const { dtype, shape, data_offsets: offsets, ...extra } = value as Record<string, unknown>;
+  if (Object.keys(extra).length) fail(`unknown fields ${Object.keys(extra).join(', ')}`);
+  const kind = typeof dtype === 'string' ? FROM_FILE[dtype] : undefined;
+  if (!kind) fail(`unsupported dtype ${JSON.stringify(dtype)} (supported: F32, F64, I32, BOOL)`);
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+    fail(`shape ${JSON.stringify(shape)} must be an array of non-negative integers`);
+  const dims = shape as number[];
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0))
+    fail(`data_offsets ${JSON.stringify(offsets)} must be two non-negative integers`);
+  const [begin, end] = offsets as [number, number];
+  if (begin > end || end > dataLen)
+    fail(`data_offsets [${begin}, ${end}] lie outside the ${dataLen}-byte data section`);
+  const size = dims.reduce((a, b) => a * b, 1);
+  if (!Number.isSafeInteger(size * kind.bytes) || size * kind.bytes !== end - begin)
+    fail(`${end - begin} bytes do not hold shape [${dims.join(', ')}] of ${dtype}`);
+  return { name, dtype: kind.dtype, shape: dims, begin, end };
+}
+
+/**
+ * Parses safetensors `bytes` into `{ name: Tensor }` on `device` (default: the default device).
+ * Everything is validated first; if making a tensor still fails, those already made are freed.
+ * Metadata: `parseSafetensorsHeader(bytes).metadata`.
+ * @example const record = parseSafetensors(await readFile('model.safetensors'));
+ */
+export function parseSafetensors(
+  bytes: Uint8Array,
+  opts: { device?: Device; source?: string } = {},
+): Record<string, Tensor> {
+  if (!LITTLE_ENDIAN) throw new SafetensorsError('safetensors: big-endian hosts are not supported');
+  const source = opts.source ?? '<bytes>';
+  const { entries, dataStart } = parseSafetensorsHeader(bytes, source);
+  const arrays = entries.map((e) => {
+    // slice() copies into a fresh, aligned buffer (offsets in the file need not be aligned).
+    const raw = bytes.slice(dataStart + e.begin, dataStart + e.end).buffer;
+    const arr = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array }[e.dtype];
+    const data = new arr(raw);
+    if (e.dtype === 'bool' && data.some((b) => b > 1))
+      throw new SafetensorsError(`safetensors: ${source}: tensor '${e.name}': BOOL bytes must be 0 or 1`);
+    return data;
+  });
+  const out: Record<string, Tensor> = Object.create(null);
+  try {
+    entries.forEach((e, i) => {
+      out[e.name] = tensor(arrays[i] as Uint8Array, { dtype: e.dtype, device: opts.device, shape: e.shape });
+    });
+  } catch (err) {
+    for (const t of Object.values(out)) t.dispose();
+    throw err;
+  }
+  return out;
+}

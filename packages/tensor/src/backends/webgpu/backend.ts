@@ -1,0 +1,120 @@
+/**
+ * The WebGPU backend on a GPUDevice: storage in pooled GPU buffers, kernels generated as WGSL,
+ * dispatches batched into shared command buffers, errors surfaced as TensorErrors.
+ * Made by `initWebGPU()` (device.ts); nothing here picks an adapter.
+ */
+import type { Backend, View } from '../../backend.js';
+import type { DType, TypedArray } from '../../dtype.js';
+import { fail, fmtShape, TensorError } from '../../errors.js';
+import type { KernelPrim, PrimAttrs } from '../../prims.js';
+import { BufferPool, fromGpuWords, type GpuHandle, toGpuWords } from './buffers.js';
+import { ErrorTracker } from './gpu-errors.js';
+import { KERNELS } from './kernels.js';
+import { CommandStream, PipelineCache } from './pipelines.js';
+import type { Program } from './wgsl/common.js';
+
+type Kernel<P extends KernelPrim> = (
+  inputs: readonly View<GpuHandle>[],
+  out: View<GpuHandle>,
+  attrs: PrimAttrs[P],
+) => Program<GpuHandle>[];
+
+function noFloat64(op: string, dtype: DType): void {
+  if (dtype === 'float64') fail('device', op, 'webgpu has no float64 (WGSL lacks f64); cast to float32 first');
+}
+
+export class WebGpuBackend implements Backend<GpuHandle> {
+  readonly device = 'webgpu' as const;
+  readonly errors: ErrorTracker;
+  readonly pool: BufferPool;
+  readonly pipelines: PipelineCache;
+  readonly stream: CommandStream;
+
+  constructor(readonly gpu: GPUDevice) {
+    this.errors = new ErrorTracker(gpu);
+    this.pool = new BufferPool(gpu);
+    this.pipelines = new PipelineCache(gpu, this.errors);
+    this.stream = new CommandStream(gpu, this.errors, this.pipelines);
+  }
+
+  alloc(dtype: DType, size: number): GpuHandle {
+    noFloat64('alloc', dtype);
+    this.errors.checkAlive('alloc');
+    return this.pool.acquire(size, 'alloc');
+  }
+
+  write(handle: GpuHandle, dtype: DType, data: TypedArray): void {
+    noFloat64('write', dtype);
+    this.errors.checkAlive('write');
+    this.stream.upload(handle, toGpuWords(dtype, data));
+  }
+
+  async read(handle: GpuHandle, dtype: DType, size: number): Promise<TypedArray> {
+    this.errors.checkAlive('read');
+    if (handle.freed) fail('disposed', 'read', `storage of ${size} ${dtype} elements was freed`);
+    const bytes = Math.max(4, size * 4);
+    const staging = this.pool.acquireStaging(bytes);
+    try {
+      this.stream.materialize(handle);
+      this.stream.copyOut(handle, staging, bytes);
+      this.stream.flush();
+      await staging.mapAsync(0x01, 0, bytes); // MAP_READ
+      await this.errors.settle();
+      if (handle.error) throw handle.error;
+      const out = fromGpuWords(dtype, staging.getMappedRange(0, bytes), size);
+      staging.unmap();
+      return out;
+    } catch (e) {
+      if (staging.mapState === 'mapped') staging.unmap();
+      // A failed read must still report errors it uncovered, and always a TensorError.
+      if (e instanceof TensorError) throw e;
+      throw new TensorError('backend', `read: webgpu readback failed: ${String(e)}`, { cause: e });
+    } finally {
+      this.pool.releaseStaging(staging);
+    }
+  }
+
+  free(handle: GpuHandle): void {
+    this.pool.release(handle);
+  }
+
+  run<P extends KernelPrim>(
+    prim: P,
+    inputs: readonly View<GpuHandle>[],
+    out: View<GpuHandle>,
+    attrs: PrimAttrs[P],
+  ): void {
+    this.errors.checkAlive(prim);
+    for (const v of [...inputs, out]) noFloat64(prim, v.dtype);
+    const programs = (KERNELS[prim] as Kernel<P>)(inputs, out, attrs);
+    for (const p of programs) this.runProgram(p);
+  }
+
+  /**
+   * Encodes one program. Internal, but public so tests can provoke a failing kernel.
+   * @example backend.runProgram({ op: 'bad', code: 'fn main( {', inputs: [], output: h, meta, workgroups: [1, 1, 1] })
+   */
+  runProgram(p: Program<GpuHandle>): void {
+    for (const h of [p.output, ...p.inputs]) {
+      if (h.freed) fail('disposed', p.op, `an operand's storage was freed (${fmtShape([h.bytes / 4])})`);
+    }
+    this.stream.dispatch(p);
+  }
+
+  pooledBytes(): number {
+    return this.pool.pooledBytes();
+  }
+
+  /** Submits queued work and waits for it (and for its error scopes). */
+  async sync(): Promise<void> {
+    this.stream.flush();
+    await this.gpu.queue.onSubmittedWorkDone();
+    await this.errors.settle();
+  }
+
+  /** Releases pooled buffers and the device. */
+  destroy(): void {
+    this.pool.clear();
+    this.gpu.destroy();
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The WebGPU kernel table: one entry per kernel primitive, each returning the dispatches that
+ * compute it (typed `satisfies Record<KernelPrim, ...>`, so a new primitive does not compile
+ * without one). Operands arrive as dispatch guarantees them (see prims.ts).
+ *
+ * Where a GPU cannot check cheaply the kernels differ from the CPU, which throws instead:
+ * gather reads 0 for an out-of-range index, scatterAdd ignores one.
+ */
+import type { View } from '../../backend.js';
+import { fail, fmtShape } from '../../errors.js';
+import type { KernelPrim, PrimAttrs } from '../../prims.js';
+import type { GpuHandle } from './buffers.js';
+import type { Program } from './wgsl/common.js';
+import { castProgram, elementwiseProgram, exprFor } from './wgsl/elementwise.js';
+import { matmulProgram } from './wgsl/matmul.js';
+import { gatherProgram, padProgram, scatterAddProgram } from './wgsl/movement.js';
+import { reduceProgram } from './wgsl/reduce.js';
+
+type V = View<GpuHandle>;
+type GpuKernel<P extends KernelPrim> = (inputs: readonly V[], out: V, attrs: PrimAttrs[P]) => Program<GpuHandle>[];
+
+/** An elementwise op whose expression depends on the operand dtype (`where`: on its values). */
+const ew =
+  (op: string): GpuKernel<KernelPrim> =>
+  (inputs, out) => {
+    const dtype = (inputs[op === 'where' ? 1 : 0] as V).dtype;
+    return [elementwiseProgram(op, exprFor(op, dtype), inputs, out)];
+  };
+
+/** The window of `out` starting at `start` on `axis`, shaped like `piece`. */
+function windowOf(out: V, piece: V, axis: number, start: number): V {
+  return { ...out, shape: piece.shape, offset: out.offset + start * (out.strides[axis] as number) };
+}
+
+export const KERNELS = {
+  neg: ew('neg'),
+  exp: ew('exp'),
+  log: ew('log'),
+  sqrt: ew('sqrt'),
+  sin: ew('sin'),
+  cos: ew('cos'),
+  tanh: ew('tanh'),
+  erf: ew('erf'),
+  cast: ([x], out) => [castProgram(x as V, out)],
+  add: ew('add'),
+  sub: ew('sub'),
+  mul: ew('mul'),
+  div: ew('div'),
+  pow: ew('pow'),
+  max: ew('max'),
+  cmplt: ew('cmplt'),
+  cmpeq: ew('cmpeq'),
+  where: ew('where'),
+  sum: ([x], out, { axes }) => [reduceProgram('sum', x as V, out, axes)],
+  maxReduce: ([x], out, { axes }) => [reduceProgram('maxReduce', x as V, out, axes)],
+  prod: ([x], out, { axes }) => [reduceProgram('prod', x as V, out, axes)],
+  pad: ([x], out, attrs) => [padProgram(x as V, out, attrs)],
+  // One strided copy per piece into its window of the output.
+  concat: (inputs, out, { axis }) => {
+    let at = 0;
+    return inputs.map((v) => {
+      const p = elementwiseProgram('concat', 'x', [v], windowOf(out, v, axis, at));
+      at += v.shape[axis] as number;
+      return p;
+    });
+  },
+  gather: ([x, index], out, { axis }) => [gatherProgram(x as V, index as V, out, axis)],
+  scatterAdd: ([x, index, src], out, { axis }) => [scatterAddProgram(x as V, index as V, src as V, out, axis)],
+  matmul: ([a, b], out) => {
+    const batch = out.shape.slice(0, -2).reduce((x, y) => x * y, 1);
+    if (batch > 65535) fail('shape', 'matmul', `batch of ${batch} (output ${fmtShape(out.shape)}) exceeds 65535`);
+    return [matmulProgram(a as V, b as V, out)];
+  },
+  contiguous: ([x], out) => [elementwiseProgram('contiguous', 'x', [x as V], out)],
+} satisfies { [P in KernelPrim]: GpuKernel<P> };

@@ -1,0 +1,165 @@
+/**
+ * Elementwise kernels: unary, binary, where, cast and strided copy, one invocation per output
+ * element, operands read through arbitrary strides and offsets (dims collapsed first).
+ *
+ * Each op is a WGSL *expression* over the already-loaded operands x, y, z, so a later fusion
+ * pass can compose a chain of them into one kernel by substituting expressions.
+ *
+ * Semantics match the CPU backend: int32 division truncates and x / 0 = 0 (WGSL's own rule
+ * returns x); max propagates NaN; float -> int32 casts saturate and send NaN to 0; erf uses
+ * Abramowitz-Stegun 7.1.26 (|error| < 1.5e-7, float32 accuracy). Integer pow with an exact
+ * result beyond 2^53 may differ from the CPU, which rounds through float64 before wrapping.
+ */
+import type { View } from '../../../backend.js';
+import type { DType } from '../../../dtype.js';
+import {
+  collapse,
+  grid,
+  HELPERS,
+  linearIndex,
+  META_DECL,
+  MetaBuilder,
+  type Program,
+  stridedOffsets,
+  WORKGROUP,
+  wgslType,
+} from './common.js';
+
+/** Float expressions over x, y, z (f32). */
+const FLOAT_EXPR: Record<string, string> = {
+  neg: '-x',
+  exp: 'exp(x)',
+  log: 'log(x)',
+  sqrt: 'sqrt(x)',
+  sin: 'sin(x)',
+  cos: 'cos(x)',
+  // Clamped: some drivers evaluate tanh through exp and overflow to NaN; tanh(15) is 1 in f32.
+  tanh: 'select(tanh(clamp(x, -15.0, 15.0)), x, isnan_(x))',
+  erf: 'erf_(x)',
+  add: 'x + y',
+  sub: 'x - y',
+  mul: 'x * y',
+  div: 'x / y',
+  pow: 'powf_(x, y)',
+  max: 'select(select(y, x, x > y), x, isnan_(x))',
+  cmplt: 'u32(x < y)',
+  cmpeq: 'u32(x == y)',
+  where: 'select(z, y, x != 0u)',
+  copy: 'x',
+};
+
+/** int32 (and bool, for the ops that accept it): wrapping arithmetic, guarded division. */
+const INT_EXPR: Record<string, string> = {
+  ...FLOAT_EXPR,
+  div: 'select(x / y, 0, y == 0)', // WGSL gives x for x / 0 and MIN for MIN / -1
+  pow: 'powi_(x, y)',
+  max: 'max(x, y)',
+};
+
+const FLOAT_FNS = `
+fn erf_(x: f32) -> f32 {
+  let a = abs(x);
+  let t = 1.0 / (1.0 + 0.3275911 * a);
+  let p = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  let r = 1.0 - p * exp(-a * a);
+  return select(select(r, -r, x < 0.0), x, isnan_(x));
+}
+fn powf_(x: f32, y: f32) -> f32 {
+  if (y == 0.0) { return 1.0; }
+  if (isnan_(x) || isnan_(y)) { return f32bits_(0x7fc00000u); }
+  let ax = abs(x);
+  var r: f32;
+  if (ax == 0.0) { r = select(f32bits_(0x7f800000u), 0.0, y > 0.0); } else { r = exp2(y * log2(ax)); }
+  if (x < 0.0 || (x == 0.0 && bitcast<u32>(x) != 0u)) {
+    let ay = abs(y);
+    if (ay < 16777216.0) {
+      if (y != floor(y)) { if (x < 0.0) { return f32bits_(0x7fc00000u); } return r; }
+      if (fract(y * 0.5) != 0.0) { r = -r; }
+    }
+  }
+  return r;
+}`;
+
+const INT_FNS = `
+fn powi_(x: i32, y: i32) -> i32 {
+  if (y < 0) {
+    if (x == 1) { return 1; }
+    if (x == -1) { return select(1, -1, (y & 1) != 0); }
+    return 0;
+  }
+  var r = 1;
+  var b = x;
+  var e = u32(y);
+  loop {
+    if (e == 0u) { break; }
+    if ((e & 1u) != 0u) { r = r * b; }
+    b = b * b;
+    e = e >> 1u;
+  }
+  return r;
+}`;
+
+/** Conversion expression from `from` to `to` storage types. */
+function castExpr(from: DType, to: DType): string {
+  if (to === 'bool') return from === 'bool' ? 'x' : `u32(x != ${from === 'float32' ? '0.0' : '0'})`;
+  if (to === 'int32') {
+    if (from === 'float32')
+      return 'select(select(select(i32(x), -2147483647 - 1, x <= -2147483648.0), 2147483647, x >= 2147483648.0), 0, isnan_(x))';
+    return 'i32(x)';
+  }
+  if (to === 'float32') return 'f32(x)';
+  return 'x';
+}
+
+/** The expression for `op` on operands of `dtype`. */
+export function exprFor(op: string, dtype: DType): string {
+  const table = dtype === 'float32' ? FLOAT_EXPR : INT_EXPR;
+  const e = table[op];
+  if (e === undefined) throw new Error(`no WGSL expression for ${op} on ${dtype}`);
+  return e;
+}
+
+/**
+ * One elementwise dispatch computing `expr` over `inputs` into the (possibly strided) `out`.
+ * @example elementwiseProgram('add', exprFor('add', 'float32'), [a, b], out)
+ */
+export function elementwiseProgram<H>(op: string, expr: string, inputs: readonly View<H>[], out: View<H>): Program<H> {
+  const { shape, strides } = collapse(out.shape, [out.strides, ...inputs.map((v) => v.strides)]);
+  const names = ['x', 'y', 'z'].slice(0, inputs.length);
+  const count = out.shape.reduce((a, b) => a * b, 1);
+  const meta = new MetaBuilder();
+  const { groups, rowSpan } = grid(count);
+  const index = linearIndex(meta, count, rowSpan);
+  const offs = stridedOffsets(
+    meta,
+    'i',
+    shape,
+    strides,
+    [out.offset, ...inputs.map((v) => v.offset)],
+    ['o', ...names.map((n) => `${n}o`)],
+  );
+  const decls = inputs.map((v, k) => {
+    const t = wgslType(v.dtype, op);
+    return `@group(0) @binding(${k + 2}) var<storage, read> ${names[k]}b: array<${t}>;`;
+  });
+  const loads = names.map((n) => `let ${n} = ${n}b[${n}o];`).join('\n  ');
+  const fns = (out.dtype === 'int32' || inputs.some((v) => v.dtype === 'int32')) && op === 'pow' ? INT_FNS : FLOAT_FNS;
+  const code = `${META_DECL}
+@group(0) @binding(1) var<storage, read_write> ob: array<${wgslType(out.dtype, op)}>;
+${decls.join('\n')}
+${HELPERS}
+${/erf_|powf_|powi_/.test(expr) ? fns : ''}
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  ${index}
+  ${offs}
+  ${loads}
+  ob[o] = ${expr};
+}`;
+  return { op, code, inputs: inputs.map((v) => v.handle), output: out.handle, meta: meta.build(), workgroups: groups };
+}
+
+/** A cast from `input`'s dtype to `out`'s. */
+export function castProgram<H>(input: View<H>, out: View<H>): Program<H> {
+  return elementwiseProgram('cast', castExpr(input.dtype, out.dtype), [input], out);
+}
