@@ -1,13 +1,13 @@
 /** Making tensors: from data, constant fills, ranges, and seeded random draws. */
 import type { Device } from './backend.js';
 import { getDefaultDevice } from './device.js';
-import { allocArray, coerceScalar, type DType, isDType, type TypedArray } from './dtype.js';
 import { fromValues } from './dispatch.js';
+import { allocArray, coerceScalar, type DType, isDType, type TypedArray } from './dtype.js';
 import { fail, fmtShape } from './errors.js';
-import { normalAt, nextSeed, uniformAt, hashBits } from './random.js';
+import { reshape } from './ops/movement.js';
+import { hashBits, nextSeed, normalAt, uniformAt } from './random.js';
 import { checkShape, sizeOf } from './shape.js';
 import type { NestedArray, Tensor } from './tensor.js';
-import { reshape } from './ops/movement.js';
 
 export interface CreateOptions {
   dtype?: DType;

@@ -28,7 +28,7 @@ export { getDefaultDevice, setDefaultDevice } from './device.js';
 export { addObserver, dispatch, type Observer, type OpRecord, viewOf } from './dispatch.js';
 export { DTYPES, type DType, isFloat, promoteTypes, type TypedArray } from './dtype.js';
 export { TensorError, type TensorErrorKind } from './errors.js';
-export { keep, memory, type MemoryInfo, tidy, tidyAsync } from './memory.js';
+export { keep, type MemoryInfo, memory, tidy, tidyAsync } from './memory.js';
 export * from './ops/index.js';
 export { type KernelPrim, PRIMS, type Prim, type PrimAttrs, type PrimKind } from './prims.js';
 export { manualSeed } from './random.js';

@@ -5,7 +5,7 @@
 import type { Device } from './backend.js';
 import type { DType, TypedArray } from './dtype.js';
 import { fail, fmtShape } from './errors.js';
-import { statsFor, type Storage, trackInScope } from './memory.js';
+import { type Storage, statsFor, trackInScope } from './memory.js';
 import * as ops from './ops/index.js';
 import { isContiguous, type Shape, shapesEqual, sizeOf } from './shape.js';
 

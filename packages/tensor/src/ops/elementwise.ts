@@ -2,8 +2,9 @@
  * Elementwise composites: scalar handling and dtype promotion in front of the primitives, plus
  * the ops derived from them (sub via add/neg is not needed: sub is a primitive; minimum via max).
  */
-import { coerceScalar, type DType, isFloat, promoteTypes, scalarDType } from '../dtype.js';
+
 import { dispatch, fromValues } from '../dispatch.js';
+import { coerceScalar, type DType, isFloat, promoteTypes, scalarDType } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import type { Prim } from '../prims.js';
 import type { Tensor, TensorLike } from '../tensor.js';

@@ -1,8 +1,8 @@
 /** Linear algebra composites. */
 import { dispatch } from '../dispatch.js';
+import { isFloat } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { isFloat } from '../dtype.js';
 import { cast, promote } from './elementwise.js';
 import { reshape } from './movement.js';
 

@@ -2,7 +2,7 @@
 import { dispatch, fromValues } from '../dispatch.js';
 import { fail, fmtShape } from '../errors.js';
 import { inferReshape, normalizeAxes, normalizeAxis } from '../shape.js';
-import { Tensor, type Axis } from '../tensor.js';
+import { type Axis, Tensor } from '../tensor.js';
 import { cast, eq, promote } from './elementwise.js';
 
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {

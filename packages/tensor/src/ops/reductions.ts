@@ -1,9 +1,10 @@
 /** Reductions over any set of axes (`undefined` = all), with keepdims. */
+
+import { arangeAlong } from '../creation.js';
 import { dispatch } from '../dispatch.js';
 import { fail, fmtShape } from '../errors.js';
 import { normalizeAxes, normalizeAxis } from '../shape.js';
 import type { Axis, Tensor } from '../tensor.js';
-import { arangeAlong } from '../creation.js';
 import { abs, add, cast, div, eq, exp, flipOrder, log, logicalOr, lt, mul, ne, sub, where } from './elementwise.js';
 import { detach, reshape } from './movement.js';
 
