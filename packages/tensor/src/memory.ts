@@ -101,7 +101,8 @@ export function keep<T extends Disposable>(t: T): T {
 }
 
 function collect(value: unknown, into: Set<unknown>, seen = new Set<unknown>()): void {
-  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  // Typed arrays (e.g. `tidy(() => t.dataSync())`) hold no tensors; walking their values is O(n).
+  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value) || seen.has(value)) return;
   seen.add(value);
   if ('isDisposed' in value && 'dispose' in value) {
     into.add(value);
