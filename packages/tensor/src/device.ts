@@ -1,8 +1,9 @@
 /** The device new tensors go to when none is given. */
-import type { Device } from './backend.js';
+import { type Device, getBackend } from './backend.js';
 import { fail } from './errors.js';
 
 let defaultDevice: Device | undefined;
+let noticed = false;
 
 export function setDefaultDevice(device: Device): void {
   if (device !== 'cpu' && device !== 'webgpu') fail('device', 'setDefaultDevice', `unknown device '${String(device)}'`);
@@ -10,9 +11,16 @@ export function setDefaultDevice(device: Device): void {
 }
 
 /**
- * The default device: set by `setDefaultDevice`, else `cpu`. (`WEBGRAD_DEVICE=webgpu` is honoured
- * by `initWebGPU`, which sets the default once an adapter is up.)
+ * The default device: set by `setDefaultDevice` (and by `initWebGPU` when `WEBGRAD_DEVICE=webgpu`),
+ * else `cpu`. Creating a WebGPU device is asynchronous, so `WEBGRAD_DEVICE=webgpu` alone cannot
+ * switch tensors created before `await initWebGPU()`: those fall back to the CPU with a one-line
+ * notice.
  */
 export function getDefaultDevice(): Device {
-  return defaultDevice ?? 'cpu';
+  if (defaultDevice) return defaultDevice;
+  if (!noticed && process.env.WEBGRAD_DEVICE === 'webgpu' && !getBackend('webgpu')) {
+    noticed = true;
+    console.warn('webgrad: WEBGRAD_DEVICE=webgpu but initWebGPU() has not completed; using the cpu device');
+  }
+  return 'cpu';
 }
