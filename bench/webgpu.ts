@@ -8,7 +8,7 @@
  *
  * usage: node bench/dist/run.js webgpu [N ...]   (default 256 512 1024 2048)
  */
-import { destroyWebGPU, initWebGPU, randn, type Tensor, tidy } from '@webgrad/tensor';
+import { destroyWebGPU, initWebGPU, randn, type Tensor, tidy, webgpuBackend } from '@webgrad/tensor';
 import { writeResult } from './lib/results.js';
 import { markdownTable, printTable, type Row } from './lib/table.js';
 import type { Tf } from './lib/tfjs.js';
@@ -69,17 +69,31 @@ async function matmulRows(tf: Tf | undefined, sizes: number[]): Promise<Row[]> {
   return rows;
 }
 
-/** y = tanh(relu(1.5 x + 0.5) - 0.25) * x: six elementwise dispatches, one readback. */
+/**
+ * y = tanh(relu(1.5 x + 0.5) - 0.25) * x, one readback: one fused dispatch, and (for
+ * attribution) six dispatches with the backend's fusion switched off.
+ */
 async function chainRow(tf: Tf | undefined, size: number): Promise<Row> {
   const x = randn([size], { seed: 3, device: 'webgpu' });
   const tx = tf?.tensor1d((await x.data()) as Float32Array);
+  const backend = webgpuBackend() as { fusion?: boolean } | undefined;
+  const ours = async () => {
+    const y = tidy(() => x.mul(1.5).add(0.5).relu().sub(0.25).tanh().mul(x));
+    await y.data();
+    y.dispose();
+  };
   const t = await compareTimes(
     {
-      webgrad: async () => {
-        const y = tidy(() => x.mul(1.5).add(0.5).relu().sub(0.25).tanh().mul(x));
-        await y.data();
-        y.dispose();
-      },
+      webgrad: ours,
+      unfused:
+        backend && 'fusion' in backend
+          ? async () => {
+              backend.fusion = false;
+              await ours().finally(() => {
+                backend.fusion = true;
+              });
+            }
+          : undefined,
       tfjs: tf
         ? async () => {
             const y = tf.tidy(() =>
@@ -97,6 +111,7 @@ async function chainRow(tf: Tf | undefined, size: number): Promise<Row> {
   return {
     elements: size,
     'webgrad ms': t.webgrad?.median,
+    'webgrad unfused ms': t.unfused?.median,
     'tfjs-webgpu ms': t.tfjs?.median,
     'speedup vs tfjs': ratio(t.webgrad?.median, t.tfjs?.median),
   };
@@ -140,7 +155,13 @@ async function overheadRow(tf: Tf | undefined, count: number, kind: 'add' | 'mat
   tx?.dispose();
   const perSec = (ms: number | undefined) => (ms === undefined ? undefined : (count / ms) * 1000);
   const [ours, peer] = [perSec(t.webgrad?.median), perSec(t.tfjs?.median)];
-  return { op: kind, 'tiny ops': count, 'webgrad ops/s': ours, 'tfjs-webgpu ops/s': peer, 'speedup vs tfjs': ratio(peer, ours) };
+  return {
+    op: kind,
+    'tiny ops': count,
+    'webgrad ops/s': ours,
+    'tfjs-webgpu ops/s': peer,
+    'speedup vs tfjs': ratio(peer, ours),
+  };
 }
 
 /** Reductions with few outputs: a full sum of `size` elements and row sums of [rows, size / rows]. */

@@ -1,13 +1,15 @@
 /**
  * The WebGPU backend on a GPUDevice: storage in pooled GPU buffers, kernels generated as WGSL,
- * dispatches batched into shared command buffers, errors surfaced as TensorErrors.
- * Made by `initWebGPU()` (device.ts); nothing here picks an adapter.
+ * elementwise ops fused lazily (fusion.ts), dispatches batched into shared command buffers,
+ * errors surfaced as TensorErrors. Made by `initWebGPU()` (device.ts); nothing here picks an adapter.
  */
 import type { Backend, View } from '../../backend.js';
 import type { DType, TypedArray } from '../../dtype.js';
 import { fail, fmtShape, TensorError } from '../../errors.js';
-import type { KernelPrim, PrimAttrs } from '../../prims.js';
+import { type KernelPrim, PRIMS, type PrimAttrs } from '../../prims.js';
+import { sizeOf } from '../../shape.js';
 import { BufferPool, fromGpuWords, type GpuHandle, toGpuWords } from './buffers.js';
+import { Fuser, isFusible } from './fusion.js';
 import { ErrorTracker } from './gpu-errors.js';
 import { KERNELS } from './kernels.js';
 import { CommandStream, PipelineCache } from './pipelines.js';
@@ -17,6 +19,7 @@ type Kernel<P extends KernelPrim> = (
   inputs: readonly View<GpuHandle>[],
   out: View<GpuHandle>,
   attrs: PrimAttrs[P],
+  temp: (elements: number) => GpuHandle,
 ) => Program<GpuHandle>[];
 
 function noFloat64(op: string, dtype: DType): void {
@@ -29,12 +32,17 @@ export class WebGpuBackend implements Backend<GpuHandle> {
   readonly pool: BufferPool;
   readonly pipelines: PipelineCache;
   readonly stream: CommandStream;
+  readonly fuser: Fuser;
+  /** Set false to run every elementwise op as its own dispatch (benchmarks compare both). */
+  fusion = true;
 
   constructor(readonly gpu: GPUDevice) {
     this.errors = new ErrorTracker(gpu);
     this.pool = new BufferPool(gpu);
     this.pipelines = new PipelineCache(gpu, this.errors);
     this.stream = new CommandStream(gpu, this.errors, this.pipelines);
+    this.pool.onDestroy = () => this.stream.bindGroups.clear();
+    this.fuser = new Fuser(this.pool, gpu.limits.maxStorageBuffersPerShaderStage, (p) => this.runProgram(p));
   }
 
   alloc(dtype: DType, size: number): GpuHandle {
@@ -46,7 +54,15 @@ export class WebGpuBackend implements Backend<GpuHandle> {
   write(handle: GpuHandle, dtype: DType, data: TypedArray): void {
     noFloat64('write', dtype);
     this.errors.checkAlive('write');
-    this.stream.upload(handle, toGpuWords(dtype, data));
+    const words = toGpuWords(dtype, data);
+    if (words.length === 1) {
+      // Scalars (the constants of `x.mul(2)`) are uploaded only if a kernel binds them.
+      handle.hostWords = words.slice();
+      handle.constant = new Uint32Array(handle.hostWords.buffer)[0];
+      handle.dirty = false;
+      return;
+    }
+    this.stream.upload(handle, words);
   }
 
   async read(handle: GpuHandle, dtype: DType, size: number): Promise<TypedArray> {
@@ -55,6 +71,7 @@ export class WebGpuBackend implements Backend<GpuHandle> {
     const bytes = Math.max(4, size * 4);
     const staging = this.pool.acquireStaging(bytes);
     try {
+      this.fuser.materialize(handle);
       this.stream.materialize(handle);
       this.stream.copyOut(handle, staging, bytes);
       this.stream.flush();
@@ -75,7 +92,8 @@ export class WebGpuBackend implements Backend<GpuHandle> {
   }
 
   free(handle: GpuHandle): void {
-    this.pool.release(handle);
+    handle.freed = true;
+    this.fuser.drop(handle);
   }
 
   run<P extends KernelPrim>(
@@ -86,8 +104,24 @@ export class WebGpuBackend implements Backend<GpuHandle> {
   ): void {
     this.errors.checkAlive(prim);
     for (const v of [...inputs, out]) noFloat64(prim, v.dtype);
-    const programs = (KERNELS[prim] as Kernel<P>)(inputs, out, attrs);
-    for (const p of programs) this.runProgram(p);
+    if (
+      this.fusion &&
+      isFusible(prim, PRIMS[prim].kind) &&
+      out.offset === 0 &&
+      out.handle.bytes === 4 * sizeOf(out.shape)
+    ) {
+      this.fuser.record(prim, inputs, out);
+      return;
+    }
+    const temps: GpuHandle[] = [];
+    const temp = (n: number) => temps[temps.push(this.pool.acquire(n, prim)) - 1] as GpuHandle;
+    try {
+      const programs = (KERNELS[prim] as Kernel<P>)(inputs, out, attrs, temp);
+      for (const p of programs) this.runProgram(p);
+    } finally {
+      // Safe while queued: a later user of the buffer is encoded (or uploads) after these reads.
+      for (const h of temps) this.free(h);
+    }
   }
 
   /**
@@ -96,7 +130,8 @@ export class WebGpuBackend implements Backend<GpuHandle> {
    */
   runProgram(p: Program<GpuHandle>): void {
     for (const h of [p.output, ...p.inputs]) {
-      if (h.freed) fail('disposed', p.op, `an operand's storage was freed (${fmtShape([h.bytes / 4])})`);
+      if (h.dead) fail('disposed', p.op, `an operand's storage was freed (${fmtShape([h.bytes / 4])})`);
+      this.fuser.materialize(h);
     }
     this.stream.dispatch(p);
   }

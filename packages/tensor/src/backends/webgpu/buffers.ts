@@ -5,24 +5,56 @@
  */
 import type { DType, TypedArray } from '../../dtype.js';
 import { fail, type TensorError } from '../../errors.js';
+import type { PendingExpr } from './fusion.js';
 
-/** What a WebGPU tensor's storage handle is. */
+/**
+ * What a WebGPU tensor's storage handle is. Its GPU buffer is taken from the pool on first use,
+ * so a result that lives only inside a fused expression (fusion.ts) never holds one.
+ *
+ * Lifetime: `freed` is set when the owning storage lets go; the buffer goes back to the pool
+ * only once no pending expression reads the handle any more (`readers` is 0), see `Fuser.drop`.
+ */
 export class GpuHandle {
+  private buf: GPUBuffer | undefined;
   /**
-   * True while the buffer came from the pool and has not been written: its contents are
-   * logically zero, and it is cleared only if something reads it before a kernel overwrites it.
+   * True while the contents are logically zero but the buffer may hold stale data (it came from
+   * the pool): cleared only if something reads it before a kernel or upload overwrites it.
    */
-  dirty: boolean;
+  dirty = true;
   /** Set when the kernel that wrote this buffer failed; reading it rethrows. */
   error: TensorError | undefined = undefined;
+  /** The owner released this handle (the buffer may live on for pending readers). */
   freed = false;
+  /** The buffer went back to the pool; nothing may use this handle any more. */
+  dead = false;
+  /** Pending fused expressions (other handles' `pending`) that read this handle. */
+  readers = 0;
+  /** The elementwise expression that will produce this handle's contents (fusion.ts). */
+  pending: PendingExpr | undefined = undefined;
+  /** Host words written but not yet uploaded (single-element writes: often fused as constants). */
+  hostWords: Uint32Array | Float32Array | Int32Array | undefined = undefined;
+  /** The raw word of a single-element handle written from the host (fused kernels inline it). */
+  constant: number | undefined = undefined;
   constructor(
-    readonly buffer: GPUBuffer,
+    private readonly pool: BufferPool,
     /** Bytes in use (4 per element). */
     readonly bytes: number,
-    dirty: boolean,
-  ) {
-    this.dirty = dirty;
+  ) {}
+
+  /** The GPU buffer, taken from the pool on first use. */
+  get buffer(): GPUBuffer {
+    if (this.dead) fail('disposed', 'webgpu', `storage of ${this.bytes / 4} elements was freed`);
+    if (!this.buf) {
+      const { buffer, fresh } = this.pool.take(this.bytes);
+      this.buf = buffer;
+      if (fresh) this.dirty = false; // createBuffer zero-fills
+    }
+    return this.buf;
+  }
+
+  /** Whether a buffer was taken (for the pool's accounting). */
+  get hasBuffer(): boolean {
+    return this.buf !== undefined;
   }
 }
 
@@ -43,30 +75,42 @@ export class BufferPool {
   private readonly free = new Map<number, GPUBuffer[]>();
   private readonly staging = new Map<number, GPUBuffer[]>();
   private pooled = 0;
+  /** Called after storage buffers are destroyed (cached bind groups naming them become invalid). */
+  onDestroy: (() => void) | undefined = undefined;
 
   constructor(private readonly device: GPUDevice) {}
 
-  /** A handle for `elements` 4-byte words; a pooled buffer is marked dirty (logically zero). */
+  /** A handle for `elements` 4-byte words (logically zero); its buffer is taken on first use. */
   acquire(elements: number, op: string): GpuHandle {
     const bytes = Math.max(4, elements * 4);
-    const size = bucketBytes(bytes);
     const max = this.device.limits.maxStorageBufferBindingSize;
-    if (size > max) fail('backend', op, `${bytes} bytes exceed the adapter's storage buffer limit of ${max}`);
+    if (bucketBytes(bytes) > max)
+      fail('backend', op, `${bytes} bytes exceed the adapter's storage buffer limit of ${max}`);
+    return new GpuHandle(this, bytes);
+  }
+
+  /** A buffer for `bytes`: a pooled one, or a new (zero-filled, `fresh`) one. */
+  take(bytes: number): { buffer: GPUBuffer; fresh: boolean } {
+    const size = bucketBytes(bytes);
     const reused = this.free.get(size)?.pop();
     if (reused) {
       this.pooled -= size;
-      return new GpuHandle(reused, bytes, true);
+      return { buffer: reused, fresh: false };
     }
-    return new GpuHandle(this.device.createBuffer({ size, usage: STORAGE_USAGE }), bytes, false);
+    return { buffer: this.device.createBuffer({ size, usage: STORAGE_USAGE }), fresh: true };
   }
 
-  /** Returns a handle's buffer to the pool (or destroys it once the pool is full). */
+  /** Returns a handle's buffer (if it took one) to the pool, or destroys it once the pool is full. */
   release(h: GpuHandle): void {
-    if (h.freed) return;
-    h.freed = true;
-    const size = h.buffer.size;
+    if (h.dead) return;
+    const had = h.hasBuffer;
+    const buffer = had ? h.buffer : undefined;
+    h.dead = true;
+    if (!buffer) return;
+    const size = buffer.size;
     if (this.pooled + size > POOL_CAP) {
-      h.buffer.destroy();
+      buffer.destroy();
+      this.onDestroy?.();
       return;
     }
     let list = this.free.get(size);
@@ -74,7 +118,7 @@ export class BufferPool {
       list = [];
       this.free.set(size, list);
     }
-    list.push(h.buffer);
+    list.push(buffer);
     this.pooled += size;
   }
 
@@ -106,6 +150,7 @@ export class BufferPool {
       lists.clear();
     }
     this.pooled = 0;
+    this.onDestroy?.();
   }
 }
 

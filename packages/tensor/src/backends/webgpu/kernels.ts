@@ -14,10 +14,16 @@ import type { Program } from './wgsl/common.js';
 import { castProgram, elementwiseProgram, exprFor } from './wgsl/elementwise.js';
 import { matmulProgram } from './wgsl/matmul.js';
 import { gatherProgram, padProgram, scatterAddProgram } from './wgsl/movement.js';
-import { reduceProgram } from './wgsl/reduce.js';
+import { reducePrograms } from './wgsl/reduce.js';
 
 type V = View<GpuHandle>;
-type GpuKernel<P extends KernelPrim> = (inputs: readonly V[], out: V, attrs: PrimAttrs[P]) => Program<GpuHandle>[];
+/** `temp(elements)`: scratch storage, released once the kernel's dispatches are encoded. */
+type GpuKernel<P extends KernelPrim> = (
+  inputs: readonly V[],
+  out: V,
+  attrs: PrimAttrs[P],
+  temp: (elements: number) => GpuHandle,
+) => Program<GpuHandle>[];
 
 /** An elementwise op whose expression depends on the operand dtype (`where`: on its values). */
 const ew =
@@ -51,9 +57,9 @@ export const KERNELS = {
   cmplt: ew('cmplt'),
   cmpeq: ew('cmpeq'),
   where: ew('where'),
-  sum: ([x], out, { axes }) => [reduceProgram('sum', x as V, out, axes)],
-  maxReduce: ([x], out, { axes }) => [reduceProgram('maxReduce', x as V, out, axes)],
-  prod: ([x], out, { axes }) => [reduceProgram('prod', x as V, out, axes)],
+  sum: ([x], out, { axes }, temp) => reducePrograms('sum', x as V, out, axes, temp),
+  maxReduce: ([x], out, { axes }, temp) => reducePrograms('maxReduce', x as V, out, axes, temp),
+  prod: ([x], out, { axes }, temp) => reducePrograms('prod', x as V, out, axes, temp),
   pad: ([x], out, attrs) => [padProgram(x as V, out, attrs)],
   // One strided copy per piece into its window of the output.
   concat: (inputs, out, { axis }) => {

@@ -1,13 +1,20 @@
 /**
  * Compute pipelines cached by WGSL source, and the batched command stream: every dispatch,
- * upload, clear and readback copy goes into one shared GPUCommandEncoder (a compute pass per
- * dispatch) that is submitted at readback or every MAX_BATCH dispatches, never once per op.
+ * upload, clear and readback copy goes into one shared GPUCommandEncoder that is submitted at
+ * readback or every MAX_BATCH dispatches, never once per op.
  *
- * Each dispatch's uniform block takes a 256-byte slot of one arena buffer; the arena is written
- * with a single queue.writeBuffer just before its batch is submitted. Queue operations run in
- * order, so the next batch may rewrite the arena as soon as this one is submitted.
+ * Consecutive dispatches share one compute pass (ended only for a copy or clear, or at submit).
+ * That is safe for dependent kernels: the WebGPU spec makes each dispatch of a compute pass its
+ * own usage scope, so the implementation orders a dispatch's storage writes before the next
+ * dispatch's reads (Dawn inserts the barriers), exactly as between passes.
+ *
+ * Each dispatch's uniform block takes a 256-byte-aligned slice of one arena buffer (most blocks
+ * are 256 bytes; fused kernels may use more); the arena is written with a single
+ * queue.writeBuffer just before its batch is submitted. Queue operations run in order, so the
+ * next batch may rewrite the arena as soon as this one is submitted.
  */
 import { TensorError } from '../../errors.js';
+import { BindGroupCache } from './bind-groups.js';
 import type { GpuHandle } from './buffers.js';
 import type { ErrorTracker } from './gpu-errors.js';
 import { META_SLOTS, type Program } from './wgsl/common.js';
@@ -15,6 +22,8 @@ import { META_SLOTS, type Program } from './wgsl/common.js';
 /** Dispatches per submitted batch. */
 export const MAX_BATCH = 128;
 const SLOT_BYTES = META_SLOTS * 4;
+/** Uniform arena per batch: room for MAX_BATCH standard blocks, and a few large ones. */
+const ARENA_BYTES = 2 * MAX_BATCH * SLOT_BYTES;
 
 export class PipelineCache {
   private readonly cache = new Map<string, GPUComputePipeline>();
@@ -25,18 +34,22 @@ export class PipelineCache {
     private readonly errors: ErrorTracker,
   ) {}
 
-  /** The pipeline for `code`, compiled once; a WGSL or validation error names `op`. */
-  get(code: string, op: string): GPUComputePipeline {
+  /**
+   * The pipeline for `code` (with `inputs` input bindings, laid out by `layouts`), compiled
+   * once; a WGSL or validation error names `op`.
+   */
+  get(code: string, op: string, inputs: number, layouts: BindGroupCache): GPUComputePipeline {
+    let p = this.cache.get(code);
     const failure = this.failed.get(code);
     if (failure) throw new TensorError('backend', failure.message, { cause: failure });
-    let p = this.cache.get(code);
     if (!p) {
       const device = this.device;
       p = this.errors.scoped(
         device,
         () => {
           const module = device.createShaderModule({ code, label: op });
-          return device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: op });
+          const layout = layouts.layout(inputs).pipelineLayout;
+          return device.createComputePipeline({ layout, compute: { module, entryPoint: 'main' }, label: op });
         },
         () => `${op}: compiling its WGSL kernel`,
         (e) => this.failed.set(code, e),
@@ -53,9 +66,16 @@ export class PipelineCache {
 
 export class CommandStream {
   private encoder: GPUCommandEncoder | undefined;
+  private pass: GPUComputePassEncoder | undefined;
+  private pipeline: GPUComputePipeline | undefined;
   private readonly arena: GPUBuffer;
-  private readonly arenaData = new Uint32Array(MAX_BATCH * META_SLOTS);
+  readonly bindGroups: BindGroupCache;
+  private readonly arenaData = new Uint32Array(ARENA_BYTES / 4);
+  /** Bytes of the arena used by the open batch. */
+  private arenaUsed = 0;
   private dispatches = 0;
+  /** Dispatches encoded so far (tests use it to count kernels, e.g. one per fused chain). */
+  dispatched = 0;
   private readonly ops: string[] = [];
   private readonly outputs: GpuHandle[] = [];
   private readonly temporaries: GPUBuffer[] = [];
@@ -69,7 +89,8 @@ export class CommandStream {
     private readonly errors: ErrorTracker,
     private readonly pipelines: PipelineCache,
   ) {
-    this.arena = device.createBuffer({ size: MAX_BATCH * SLOT_BYTES, usage: 0x40 | 0x08 }); // UNIFORM | COPY_DST
+    this.arena = device.createBuffer({ size: ARENA_BYTES, usage: 0x40 | 0x08 }); // UNIFORM | COPY_DST
+    this.bindGroups = new BindGroupCache(device, this.arena);
   }
 
   /** True when commands are waiting to be submitted. */
@@ -85,37 +106,64 @@ export class CommandStream {
     return this.encoder;
   }
 
-  /** Clears a pooled buffer that is about to be read while still logically zero. */
+  /** The encoder, outside any compute pass (for copies and clears). */
+  private copies(): GPUCommandEncoder {
+    this.pass?.end();
+    this.pass = undefined;
+    return this.open();
+  }
+
+  /**
+   * Makes `h`'s buffer hold its logical contents before a read: uploads deferred host words, or
+   * clears a pooled buffer that is still logically zero.
+   */
   materialize(h: GpuHandle): void {
+    const words = h.hostWords;
+    if (words) {
+      h.hostWords = undefined;
+      this.upload(h, words);
+      return;
+    }
     if (!h.dirty) return;
-    this.open().clearBuffer(h.buffer, 0, h.buffer.size);
+    const buffer = h.buffer; // a fresh buffer is zero already and no longer dirty
+    if (!h.dirty) return;
+    this.copies().clearBuffer(buffer, 0, buffer.size);
     this.touched.set(h.buffer, this.submits);
     h.dirty = false;
   }
 
   /** Encodes one program (its inputs must not be dirty; `run` clears them first). */
   dispatch(p: Program<GpuHandle>): void {
-    const pipeline = this.pipelines.get(p.code, p.op);
+    const pipeline = this.pipelines.get(p.code, p.op, p.inputs.length, this.bindGroups);
     for (const h of p.inputs) {
       this.materialize(h);
       if (h.error) p.output.error ??= h.error;
     }
-    const encoder = this.open();
-    const slot = this.dispatches++;
-    this.arenaData.set(p.meta, slot * META_SLOTS);
-    const entries: GPUBindGroupEntry[] = [
-      { binding: 0, resource: { buffer: this.arena, offset: slot * SLOT_BYTES, size: SLOT_BYTES } },
-      { binding: 1, resource: { buffer: p.output.buffer } },
-      ...p.inputs.map((h, k) => ({ binding: k + 2, resource: { buffer: h.buffer } })),
-    ];
-    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
-    const pass = encoder.beginComputePass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(...p.workgroups);
-    pass.end();
+    const metaBytes = Math.ceil((p.meta.length * 4) / SLOT_BYTES) * SLOT_BYTES;
+    if (this.arenaUsed + metaBytes > ARENA_BYTES) this.flush();
+    const at = this.arenaUsed;
+    this.arenaUsed += metaBytes;
+    this.dispatches++;
+    this.dispatched++;
+    this.arenaData.set(p.meta, at / 4);
+    this.open(); // inside the batch's error scopes
+    const bindGroup = this.bindGroups.group(
+      metaBytes,
+      p.output.buffer,
+      p.inputs.map((h) => h.buffer),
+    );
+    if (!this.pass) {
+      this.pass = this.open().beginComputePass();
+      this.pipeline = undefined;
+    }
+    if (this.pipeline !== pipeline) this.pass.setPipeline(pipeline);
+    this.pipeline = pipeline;
+    this.pass.setBindGroup(0, bindGroup, [at]);
+    this.pass.dispatchWorkgroups(...p.workgroups);
     for (const h of [p.output, ...p.inputs]) this.touched.set(h.buffer, this.submits);
     p.output.dirty = false;
+    p.output.hostWords = undefined;
+    p.output.constant = undefined;
     this.ops.push(p.op);
     this.outputs.push(p.output);
     if (this.dispatches >= MAX_BATCH) this.flush();
@@ -128,6 +176,7 @@ export class CommandStream {
   upload(h: GpuHandle, words: ArrayBufferView): void {
     h.dirty = false;
     h.error = undefined;
+    h.hostWords = undefined;
     if (!this.encoder || this.touched.get(h.buffer) !== this.submits) {
       this.device.queue.writeBuffer(h.buffer, 0, words.buffer as ArrayBuffer, words.byteOffset, words.byteLength);
       return;
@@ -137,14 +186,14 @@ export class CommandStream {
     const tmp = this.device.createBuffer({ size, usage: 0x04, mappedAtCreation: true }); // COPY_SRC
     new Uint8Array(tmp.getMappedRange()).set(new Uint8Array(words.buffer, words.byteOffset, words.byteLength));
     tmp.unmap();
-    this.open().copyBufferToBuffer(tmp, 0, h.buffer, 0, size);
+    this.copies().copyBufferToBuffer(tmp, 0, h.buffer, 0, size);
     this.touched.set(h.buffer, this.submits);
     this.temporaries.push(tmp);
   }
 
   /** Encodes a copy of `bytes` of `h` into `staging`. */
   copyOut(h: GpuHandle, staging: GPUBuffer, bytes: number): void {
-    this.open().copyBufferToBuffer(h.buffer, 0, staging, 0, bytes);
+    this.copies().copyBufferToBuffer(h.buffer, 0, staging, 0, bytes);
     this.touched.set(h.buffer, this.submits);
   }
 
@@ -152,13 +201,16 @@ export class CommandStream {
   flush(): void {
     const encoder = this.encoder;
     if (!encoder) return;
+    this.pass?.end();
+    this.pass = undefined;
     this.encoder = undefined;
     const ops = this.ops.splice(0);
     const outputs = this.outputs.splice(0);
-    if (this.dispatches > 0) {
-      this.device.queue.writeBuffer(this.arena, 0, this.arenaData.buffer, 0, this.dispatches * SLOT_BYTES);
+    if (this.arenaUsed > 0) {
+      this.device.queue.writeBuffer(this.arena, 0, this.arenaData.buffer, 0, this.arenaUsed);
     }
     this.dispatches = 0;
+    this.arenaUsed = 0;
     this.device.queue.submit([encoder.finish()]);
     this.submits++;
     for (const t of this.temporaries.splice(0)) t.destroy();

@@ -45,6 +45,14 @@ export class MetaBuilder {
   private readonly values: number[] = [];
   private readonly kinds: ('u' | 'i' | 'f')[] = [];
 
+  /** `capacity`: u32 slots, a multiple of 64 (fused kernels use more than the standard block). */
+  constructor(readonly capacity = META_SLOTS) {}
+
+  /** Slots used so far. */
+  get used(): number {
+    return this.values.length;
+  }
+
   /** A u32 slot holding `value`; returns its WGSL expression. */
   u(value: number, op = 'webgpu'): string {
     return this.slot(value, 'u', op);
@@ -60,7 +68,7 @@ export class MetaBuilder {
 
   private slot(value: number, kind: 'u' | 'i' | 'f', op: string): string {
     const k = this.values.length;
-    if (k >= META_SLOTS) fail('shape', op, `too many dims for one WebGPU dispatch (${k} metadata slots)`);
+    if (k >= this.capacity) fail('shape', op, `too many dims for one WebGPU dispatch (${k} metadata slots)`);
     this.values.push(value);
     this.kinds.push(kind);
     const raw = `mt.v[${k >> 2}][${k & 3}]`;
@@ -69,7 +77,7 @@ export class MetaBuilder {
 
   /** The block's contents. */
   build(): Uint32Array {
-    const out = new Uint32Array(META_SLOTS);
+    const out = new Uint32Array(this.capacity);
     const view = new DataView(out.buffer);
     this.values.forEach((v, k) => {
       const kind = this.kinds[k];
@@ -81,9 +89,14 @@ export class MetaBuilder {
   }
 }
 
-/** The uniform declaration every kernel starts with. */
-export const META_DECL = `struct Meta { v: array<vec4<u32>, ${META_SLOTS / 4}> }
+/** The uniform declaration for a block of `slots` u32s. */
+export function metaDecl(slots: number): string {
+  return `struct Meta { v: array<vec4<u32>, ${slots / 4}> }
 @group(0) @binding(0) var<uniform> mt: Meta;`;
+}
+
+/** The uniform declaration every kernel starts with (the standard 256-byte block). */
+export const META_DECL = metaDecl(META_SLOTS);
 
 /** WGSL helpers shared by kernels: NaN test by bits (compilers may fold `x != x`). */
 // Non-finite constants come from a `var`: WGSL rejects NaN and infinities in constant expressions.

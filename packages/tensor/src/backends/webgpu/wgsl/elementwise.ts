@@ -56,7 +56,8 @@ const INT_EXPR: Record<string, string> = {
   max: 'max(x, y)',
 };
 
-const FLOAT_FNS = `
+/** WGSL functions the float expressions call (erf_, powf_). */
+export const FLOAT_FNS = `
 fn erf_(x: f32) -> f32 {
   let a = abs(x);
   let t = 1.0 / (1.0 + 0.3275911 * a);
@@ -80,7 +81,8 @@ fn powf_(x: f32, y: f32) -> f32 {
   return r;
 }`;
 
-const INT_FNS = `
+/** WGSL functions the int32 expressions call (powi_). */
+export const INT_FNS = `
 fn powi_(x: i32, y: i32) -> i32 {
   if (y < 0) {
     if (x == 1) { return 1; }
@@ -100,8 +102,9 @@ fn powi_(x: i32, y: i32) -> i32 {
 }`;
 
 /** Conversion expression from `from` to `to` storage types. */
-function castExpr(from: DType, to: DType): string {
-  if (to === 'bool') return from === 'bool' ? 'x' : `u32(x != ${from === 'float32' ? '0.0' : '0'})`;
+export function castExpr(from: DType, to: DType): string {
+  if (from === 'float32' && to === 'bool') return 'u32(x != 0.0 || isnan_(x))'; // NaN is true; do not trust x != 0.0
+  if (to === 'bool') return from === 'bool' ? 'x' : 'u32(x != 0)';
   if (to === 'int32') {
     if (from === 'float32')
       return 'select(select(select(i32(x), -2147483647 - 1, x <= -2147483648.0), 2147483647, x >= 2147483648.0), 0, isnan_(x))';

@@ -80,6 +80,70 @@ function scalarAt(n: string, mode: Mode, r: number, rows: string, rs: string, cs
   return mode === 'scalar' ? `${n}b[${e}]` : `${n}b[(${e}) >> 2u][(${e}) & 3u]`;
 }
 
+const CODE = new Map<string, string>();
+
+/** The WGSL text for load modes `am`/`bm`; `u` holds the uniform expressions M, N, K and strides. */
+function matmulCode(tiling: MatmulTiling, am: Mode, bm: Mode, u: string[], base: string[]): string {
+  const { tm, tn, wx, wy } = tiling;
+  const [mU, nU, kU, ars, acs, brs, bcs] = u as [string, string, string, string, string, string, string];
+  const groups = tn / 4;
+  const acc: string[] = [];
+  const fma: string[] = [];
+  for (let r = 0; r < tm; r++) {
+    for (let g = 0; g < groups; g++) {
+      acc.push(`var c${r}_${g} = vec4<f32>(0.0);`);
+      for (let kk = 0; kk < 4; kk++) {
+        const bv = `vec4<f32>(${[0, 1, 2, 3].map((q) => `b${4 * g + q}_${kk}`).join(', ')})`;
+        fma.push(`c${r}_${g} = fma(vec4<f32>(a${r}_${kk}), ${bv}, c${r}_${g});`);
+      }
+    }
+  }
+  const tail: string[] = [];
+  for (let r = 0; r < tm; r++) tail.push(`let ta${r} = ${scalarAt('a', am, r, mU, ars, acs)};`);
+  for (let c = 0; c < tn; c++) tail.push(`let tb${c} = ${scalarAt('b', bm, c, nU, brs, bcs)};`);
+  for (let r = 0; r < tm; r++) {
+    for (let g = 0; g < groups; g++) {
+      const bv = `vec4<f32>(${[0, 1, 2, 3].map((q) => `tb${4 * g + q}`).join(', ')})`;
+      tail.push(`c${r}_${g} = fma(vec4<f32>(ta${r}), ${bv}, c${r}_${g});`);
+    }
+  }
+  const stores: string[] = [];
+  for (let r = 0; r < tm; r++) {
+    stores.push(`if (a0 + ${r}u < ${mU}) {`);
+    for (let g = 0; g < groups; g++) {
+      for (let q = 0; q < 4; q++) {
+        stores.push(
+          `  if (b0 + ${4 * g + q}u < ${nU}) { ob[obase + (a0 + ${r}u) * ${nU} + b0 + ${4 * g + q}u] = c${r}_${g}[${q}]; }`,
+        );
+      }
+    }
+    stores.push('}');
+  }
+  const ty = (m: Mode) => (m === 'scalar' ? 'f32' : 'vec4<f32>');
+  return `${META_DECL}
+@group(0) @binding(1) var<storage, read_write> ob: array<f32>;
+@group(0) @binding(2) var<storage, read> ab: array<${ty(am)}>;
+@group(0) @binding(3) var<storage, read> bb: array<${ty(bm)}>;
+@compute @workgroup_size(${wx}, ${wy}, 1)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let b0 = gid.x * ${tn}u;
+  let a0 = gid.y * ${tm}u;
+  ${base.join('\n  ')}
+  ${acc.join('\n  ')}
+  let k4 = ${kU} & ~3u;
+  var k = 0u;
+  for (; k < k4; k += 4u) {
+      ${loads('a', am, tm, mU, ars, acs)}
+      ${loads('b', bm, tn, nU, brs, bcs)}
+      ${fma.join('\n      ')}
+  }
+  for (; k < ${kU}; k++) {
+    ${tail.join('\n    ')}
+  }
+  ${stores.join('\n  ')}
+}`;
+}
+
 /**
  * The matmul dispatch for broadcast operands `a` [..., M, K], `b` [..., K, N] into contiguous `out`.
  * @example matmulProgram(a, b, out)
@@ -116,62 +180,14 @@ export function matmulProgram<H>(a: View<H>, b: View<H>, out: View<H>, tiling = 
     });
     base.push('}');
   }
-  const groups = tn / 4;
-  const acc: string[] = [];
-  const fma: string[] = [];
-  for (let r = 0; r < tm; r++) {
-    for (let g = 0; g < groups; g++) {
-      acc.push(`var c${r}_${g} = vec4<f32>(0.0);`);
-      for (let kk = 0; kk < 4; kk++) {
-        const bv = `vec4<f32>(${[0, 1, 2, 3].map((q) => `b${4 * g + q}_${kk}`).join(', ')})`;
-        fma.push(`c${r}_${g} = fma(vec4<f32>(a${r}_${kk}), ${bv}, c${r}_${g});`);
-      }
-    }
+  // The text depends only on the load modes, tiling and batch rank (shapes are uniforms):
+  // memoised, since generating it costs more than encoding a small dispatch.
+  const key = `${am}|${bm}|${tm},${tn},${wx},${wy}|${batch.shape.length}`;
+  let code = CODE.get(key);
+  if (code === undefined) {
+    code = matmulCode(tiling, am, bm, [mU, nU, kU, ars, acs, brs, bcs], base);
+    CODE.set(key, code);
   }
-  const tail: string[] = [];
-  for (let r = 0; r < tm; r++) tail.push(`let ta${r} = ${scalarAt('a', am, r, mU, ars, acs)};`);
-  for (let c = 0; c < tn; c++) tail.push(`let tb${c} = ${scalarAt('b', bm, c, nU, brs, bcs)};`);
-  for (let r = 0; r < tm; r++) {
-    for (let g = 0; g < groups; g++) {
-      const bv = `vec4<f32>(${[0, 1, 2, 3].map((q) => `tb${4 * g + q}`).join(', ')})`;
-      tail.push(`c${r}_${g} = fma(vec4<f32>(ta${r}), ${bv}, c${r}_${g});`);
-    }
-  }
-  const stores: string[] = [];
-  for (let r = 0; r < tm; r++) {
-    stores.push(`if (a0 + ${r}u < ${mU}) {`);
-    for (let g = 0; g < groups; g++) {
-      for (let q = 0; q < 4; q++) {
-        stores.push(
-          `  if (b0 + ${4 * g + q}u < ${nU}) { ob[obase + (a0 + ${r}u) * ${nU} + b0 + ${4 * g + q}u] = c${r}_${g}[${q}]; }`,
-        );
-      }
-    }
-    stores.push('}');
-  }
-  const ty = (m: Mode) => (m === 'scalar' ? 'f32' : 'vec4<f32>');
-  const code = `${META_DECL}
-@group(0) @binding(1) var<storage, read_write> ob: array<f32>;
-@group(0) @binding(2) var<storage, read> ab: array<${ty(am)}>;
-@group(0) @binding(3) var<storage, read> bb: array<${ty(bm)}>;
-@compute @workgroup_size(${wx}, ${wy}, 1)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let b0 = gid.x * ${tn}u;
-  let a0 = gid.y * ${tm}u;
-  ${base.join('\n  ')}
-  ${acc.join('\n  ')}
-  let k4 = ${kU} & ~3u;
-  var k = 0u;
-  for (; k < k4; k += 4u) {
-      ${loads('a', am, tm, mU, ars, acs)}
-      ${loads('b', bm, tn, nU, brs, bcs)}
-      ${fma.join('\n      ')}
-  }
-  for (; k < ${kU}; k++) {
-    ${tail.join('\n    ')}
-  }
-  ${stores.join('\n  ')}
-}`;
   const gx = Math.ceil(Math.ceil(N / tn) / wx);
   const gy = Math.ceil(Math.ceil(M / tm) / wy);
   return {
