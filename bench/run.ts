@@ -16,6 +16,10 @@ const BENCHMARKS: Record<string, Benchmark> = {
     describe: 'elementwise chain, reductions, broadcast add vs tfjs cpu',
     load: () => import('./elementwise.js'),
   },
+  overhead: {
+    describe: 'tiny-op overhead (ops/s), with/without autograd, vs tfjs cpu',
+    load: () => import('./overhead.js'),
+  },
   abba: { describe: 'one adapted layer fwd+bwd: ABBA fused/plain/naive vs LoRA', load: () => import('./abba.js') },
   webgpu: {
     describe: 'WebGPU matmul, elementwise, dispatch overhead vs tfjs-webgpu',

@@ -7,7 +7,7 @@ import { ARRAY_TYPES, allocArray, coerceScalar, type TypedArray } from './dtype.
 import { fail, fmtShape, TensorError } from './errors.js';
 import { Storage } from './memory.js';
 import { type KernelPrim, type Meta, PRIMS, type Prim, type PrimAttrs, type PrimSpec, type ViewPrim } from './prims.js';
-import { contiguousStrides, reshapeStrides, sizeOf } from './shape.js';
+import { contiguousStrides, reshapeStrides, shapesEqual, sizeOf } from './shape.js';
 import { Tensor } from './tensor.js';
 
 /** What observers are told after each primitive runs. */
@@ -68,7 +68,9 @@ function checkOperands(op: string, inputs: readonly Tensor[]): Device {
     if (t.isDisposed) fail('disposed', op, `operand #${t.id} ${fmtShape(t.shape)} ${t.dtype} was disposed`);
   }
   const device = inputs[0]?.device ?? 'cpu';
-  if (inputs.some((t) => t.device !== device)) {
+  let mixed = false;
+  for (let i = 1; i < inputs.length; i++) mixed ||= (inputs[i] as Tensor).device !== device;
+  if (mixed) {
     fail(
       'device',
       op,
@@ -80,6 +82,10 @@ function checkOperands(op: string, inputs: readonly Tensor[]): Device {
 
 /** A tensor as the backend sees it, optionally broadcast (stride 0) to `shape`. */
 export function viewOf(t: Tensor, shape: readonly number[] = t.shape): View {
+  // Same shape (the common case): the tensor's own strides, no new array.
+  if (shape === t.shape || shapesEqual(shape, t.shape)) {
+    return { handle: t.storage.handle, dtype: t.dtype, shape, strides: t.strides, offset: t.offset };
+  }
   const lead = shape.length - t.shape.length;
   const strides = shape.map((d, i) => (i < lead || t.shape[i - lead] !== d ? 0 : (t.strides[i - lead] as number)));
   return { handle: t.storage.handle, dtype: t.dtype, shape, strides, offset: t.offset };

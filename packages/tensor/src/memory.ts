@@ -9,6 +9,8 @@ import { bytesPerElement, type DType } from './dtype.js';
 /** Backend storage shared by a tensor and all its views; freed when the last one lets go. */
 export class Storage {
   private refs = 0;
+  /** The counters of this storage's device (looked up once, not per tensor). */
+  readonly stats: DeviceStats;
   constructor(
     readonly backend: Backend,
     readonly handle: unknown,
@@ -16,6 +18,7 @@ export class Storage {
     readonly size: number,
   ) {
     const s = statsFor(backend.device);
+    this.stats = s;
     s.bytes += this.bytes;
     s.storages++;
   }
@@ -30,14 +33,14 @@ export class Storage {
 
   release(): void {
     if (--this.refs > 0) return;
-    const s = statsFor(this.backend.device);
+    const s = this.stats;
     s.bytes -= this.bytes;
     s.storages--;
     this.backend.free(this.handle, this.dtype, this.size);
   }
 }
 
-interface DeviceStats {
+export interface DeviceStats {
   tensors: number;
   storages: number;
   bytes: number;
@@ -78,6 +81,12 @@ export function memory(): Partial<Record<Device, MemoryInfo>> {
 export interface Disposable {
   dispose(): void;
   readonly isDisposed: boolean;
+  /**
+   * Called when no tidy scope holds it any more (kept, or returned from the outermost tidy).
+   * Tensors hand themselves to the garbage-collection safety net only then: while a scope
+   * holds them they cannot be collected, so registering every temporary would be wasted work.
+   */
+  leftScopes?(): void;
 }
 
 type Scope = Disposable[];
@@ -85,9 +94,15 @@ type Scope = Disposable[];
 // AsyncLocalStorage keeps scopes correct across awaits and concurrent async tidies.
 const scopes = new AsyncLocalStorage<Scope>();
 
-/** Called for every new tensor: the innermost active tidy scope takes ownership of it. */
-export function trackInScope(t: Disposable): void {
-  scopes.getStore()?.push(t);
+/**
+ * Called for every new tensor: the innermost active tidy scope takes ownership of it. Returns
+ * false when there is no scope (the caller then relies on the safety net).
+ */
+export function trackInScope(t: Disposable): boolean {
+  const scope = scopes.getStore();
+  if (!scope) return false;
+  scope.push(t);
+  return true;
 }
 
 /** Removes `t` from the current scope so that the enclosing `tidy` does not dispose it. */
@@ -95,7 +110,10 @@ export function keep<T extends Disposable>(t: T): T {
   const scope = scopes.getStore();
   if (scope) {
     const i = scope.indexOf(t);
-    if (i >= 0) scope.splice(i, 1);
+    if (i >= 0) {
+      scope.splice(i, 1);
+      t.leftScopes?.();
+    }
   }
   return t;
 }
@@ -116,8 +134,10 @@ function endScope(scope: Scope, result: unknown): void {
   collect(result, survivors);
   const parent = scopes.getStore();
   for (const t of scope) {
-    if (survivors.has(t)) parent?.push(t);
-    else if (!t.isDisposed) t.dispose();
+    if (!survivors.has(t)) {
+      if (!t.isDisposed) t.dispose();
+    } else if (parent) parent.push(t);
+    else t.leftScopes?.();
   }
 }
 

@@ -5,7 +5,7 @@
 import type { Device } from './backend.js';
 import type { DType, TypedArray } from './dtype.js';
 import { fail, fmtShape } from './errors.js';
-import { type Storage, statsFor, trackInScope } from './memory.js';
+import { type Storage, trackInScope } from './memory.js';
 import * as ops from './ops/index.js';
 import { isContiguous, type Shape, shapesEqual, sizeOf } from './shape.js';
 
@@ -16,9 +16,10 @@ export type Axis = number | readonly number[];
 
 let nextId = 0;
 
-// Safety net: a tensor collected without dispose() still releases its storage.
-const finalizer = new FinalizationRegistry<{ storage: Storage; device: Device }>(({ storage, device }) => {
-  statsFor(device).tensors--;
+// Safety net: a tensor collected without dispose() still releases its storage. The storage is
+// the held value (the registry keeps it, not the tensor, alive), so registering allocates nothing.
+const finalizer = new FinalizationRegistry<Storage>((storage) => {
+  storage.stats.tensors--;
   storage.release();
 });
 
@@ -34,6 +35,9 @@ export class Tensor {
   /** Filled by `@webgrad/autograd`'s `backward(loss)`; free for users to clear. */
   grad: Tensor | undefined = undefined;
   private _storage: Storage | undefined;
+  private readonly _size: number;
+  /** Registered with the finalizer (only once no tidy scope holds it; see leftScopes). */
+  private guarded = false;
 
   /** Internal: use `tensor()`, `zeros()`, ... or ops to make tensors. */
   constructor(storage: Storage, shape: Shape, strides: Shape, offset: number) {
@@ -42,17 +46,25 @@ export class Tensor {
     this.strides = strides;
     this.offset = offset;
     this.dtype = storage.dtype;
+    this._size = sizeOf(shape);
     storage.retain();
-    statsFor(this.device).tensors++;
-    finalizer.register(this, { storage, device: this.device }, this);
-    trackInScope(this);
+    storage.stats.tensors++;
+    if (!trackInScope(this)) this.leftScopes();
+  }
+
+  /** @internal Called by tidy scopes: no scope holds this tensor now, so the GC safety net must. */
+  leftScopes(): void {
+    const s = this._storage;
+    if (!s || this.guarded) return;
+    finalizer.register(this, s, this);
+    this.guarded = true;
   }
 
   get device(): Device {
     return this.storage.backend.device;
   }
   get size(): number {
-    return sizeOf(this.shape);
+    return this._size;
   }
   get ndim(): number {
     return this.shape.length;
@@ -74,8 +86,11 @@ export class Tensor {
   dispose(): void {
     const s = this._storage;
     if (!s) return;
-    finalizer.unregister(this);
-    statsFor(s.backend.device).tensors--;
+    if (this.guarded) {
+      finalizer.unregister(this);
+      this.guarded = false;
+    }
+    s.stats.tensors--;
     this._storage = undefined;
     this.grad = undefined;
     s.release();
@@ -100,8 +115,10 @@ export class Tensor {
     const self = this as { strides: readonly number[]; offset: number };
     self.strides = value.strides;
     self.offset = value.offset;
-    finalizer.unregister(this);
-    finalizer.register(this, { storage: next, device: this.device }, this);
+    if (this.guarded) {
+      finalizer.unregister(this);
+      finalizer.register(this, next, this);
+    }
     old.release();
     return this;
   }

@@ -5,8 +5,9 @@
  */
 import type { View } from '../../backend.js';
 import type { DType, TypedArray } from '../../dtype.js';
+import { isContiguous, sizeOf } from '../../shape.js';
 import { erf } from './erf.js';
-import { forEachRow, peelRows, walkViews } from './strided.js';
+import { flatStride, forEachRow, peelRows, walkViews } from './strided.js';
 
 type Arity = 1 | 2 | 3;
 
@@ -63,7 +64,8 @@ type Kernel = (
   ...rest: (TypedArray | number)[]
 ) => void;
 
-const kernels = new Map<string, Kernel>();
+// Two-level cache (op, then dtype): keys are constant strings, so a lookup builds no new string.
+const kernels = new Map<string, Map<DType, Kernel>>();
 
 function compile(expr: string, arity: Arity): Kernel {
   const names = ['x', 'y', 'z'].slice(0, arity);
@@ -80,16 +82,71 @@ function compile(expr: string, arity: Arity): Kernel {
   return new Function('erf', body)(erf) as Kernel;
 }
 
-function kernelFor(key: string, expr: string, arity: Arity): Kernel {
-  let k = kernels.get(key);
+function kernelFor(op: string, dtype: DType, expr: () => string, arity: Arity): Kernel {
+  let byDType = kernels.get(op);
+  if (!byDType) {
+    byDType = new Map();
+    kernels.set(op, byDType);
+  }
+  let k = byDType.get(dtype);
   if (!k) {
-    k = compile(expr, arity);
-    kernels.set(key, k);
+    k = compile(expr(), arity);
+    byDType.set(dtype, k);
   }
   return k;
 }
 
+/**
+ * The common case in one call: `out` contiguous and every operand either laid out like it
+ * (unit stride) or one broadcast value (stride 0). Returns false when the general walk is needed.
+ */
+function runFlat(kernel: Kernel, inputs: readonly View[], out: View): boolean {
+  const { shape, strides } = out;
+  if (!isContiguous(shape, strides)) return false;
+  const x = inputs[0] as View;
+  const xs = flatStride(x, shape, strides);
+  if (xs < 0) return false;
+  const n = sizeOf(shape);
+  const o = out.handle as TypedArray;
+  if (inputs.length === 1) {
+    kernel(1, n, o, out.offset, 0, 1, x.handle as TypedArray, x.offset, 0, xs);
+    return true;
+  }
+  const y = inputs[1] as View;
+  const ys = flatStride(y, shape, strides);
+  if (ys < 0) return false;
+  if (inputs.length === 2) {
+    kernel(1, n, o, out.offset, 0, 1, x.handle as TypedArray, x.offset, 0, xs, y.handle as TypedArray, y.offset, 0, ys);
+    return true;
+  }
+  const z = inputs[2] as View;
+  const zs = flatStride(z, shape, strides);
+  if (zs < 0) return false;
+  kernel(
+    1,
+    n,
+    o,
+    out.offset,
+    0,
+    1,
+    x.handle as TypedArray,
+    x.offset,
+    0,
+    xs,
+    y.handle as TypedArray,
+    y.offset,
+    0,
+    ys,
+    z.handle as TypedArray,
+    z.offset,
+    0,
+    zs,
+  );
+  return true;
+}
+
 function runExpr(kernel: Kernel, inputs: readonly View[], out: View): void {
+  if (runFlat(kernel, inputs, out)) return;
   const walk = walkViews(out, inputs);
   const { outer, rows, rowStrides } = peelRows(walk);
   const o = out.handle as TypedArray;
@@ -151,14 +208,33 @@ export function elementwise(op: string, inputs: readonly View[], out: View): voi
   const table = dtype === 'int32' || dtype === 'bool' ? INT_EXPR : FLOAT_EXPR;
   const expr = table[op];
   if (expr === undefined) throw new Error(`no CPU expression for ${op}`);
-  runExpr(kernelFor(`${op}:${dtype}:${inputs.length}`, expr, inputs.length as Arity), inputs, out);
+  // Each op has one arity, so (op, dtype) names the loop.
+  runExpr(
+    kernelFor(op, dtype, () => expr, inputs.length as Arity),
+    inputs,
+    out,
+  );
 }
 
+/** One cache row per source dtype, named without building a string per call. */
+const CAST_OPS: Record<DType, string> = {
+  float32: 'cast:float32',
+  float64: 'cast:float64',
+  int32: 'cast:int32',
+  bool: 'cast:bool',
+};
+
 export function cast(input: View, out: View): void {
-  runExpr(kernelFor(`cast:${input.dtype}:${out.dtype}`, castExpr(input.dtype, out.dtype), 1), [input], out);
+  const kernel = kernelFor(CAST_OPS[input.dtype], out.dtype, () => castExpr(input.dtype, out.dtype), 1);
+  runExpr(kernel, [input], out);
 }
 
 /** Strided copy of `input` into the (possibly strided) window `out`. */
 export function copy(input: View, out: View): void {
-  runExpr(kernelFor('copy', 'x', 1), [input], out);
+  // One loop serves every dtype (the expression does not depend on it): cached under one key.
+  runExpr(
+    kernelFor('copy', 'float64', () => 'x', 1),
+    [input],
+    out,
+  );
 }

@@ -3,11 +3,12 @@
  * `KERNELS` has one entry per kernel primitive, so a new primitive does not compile without one.
  */
 import type { Backend, View } from '../../backend.js';
-import { allocArray, type DType, type TypedArray } from '../../dtype.js';
+import type { DType, TypedArray } from '../../dtype.js';
 import type { KernelPrim, PrimAttrs } from '../../prims.js';
 import { cast, copy, elementwise } from './elementwise.js';
 import { matmul } from './matmul.js';
 import { concat, gather, pad, scatterAdd } from './movement.js';
+import { ArrayPool } from './pool.js';
 import { reduce } from './reduce.js';
 
 type CpuKernel<P extends KernelPrim> = (inputs: readonly View[], out: View, attrs: PrimAttrs[P]) => void;
@@ -47,11 +48,15 @@ const KERNELS: { [P in KernelPrim]: CpuKernel<P> } = {
   contiguous: ([x], out) => copy(x as View, out),
 };
 
+/** Freed arrays kept for reuse, per backend (see pool.ts); beyond this they go to the GC. */
+const POOL_BYTES = 64 * 1024 * 1024;
+
 export class CpuBackend implements Backend<TypedArray> {
   readonly device = 'cpu' as const;
+  private readonly pool = new ArrayPool(POOL_BYTES);
 
   alloc(dtype: DType, size: number): TypedArray {
-    return allocArray(dtype, size);
+    return this.pool.take(dtype, size);
   }
   write(handle: TypedArray, _dtype: DType, data: TypedArray): void {
     handle.set(data);
@@ -62,8 +67,12 @@ export class CpuBackend implements Backend<TypedArray> {
   readSync(handle: TypedArray): TypedArray {
     return handle.slice();
   }
-  free(): void {
-    // Typed arrays are garbage collected.
+  free(handle: TypedArray, dtype: DType): void {
+    // Called once the last storage holder let go: nothing else references `handle`.
+    this.pool.give(dtype, handle);
+  }
+  pooledBytes(): number {
+    return this.pool.bytes;
   }
   run<P extends KernelPrim>(
     prim: P,

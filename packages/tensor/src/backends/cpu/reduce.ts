@@ -9,7 +9,7 @@
  */
 import type { View } from '../../backend.js';
 import type { TypedArray } from '../../dtype.js';
-import { contiguousStrides } from '../../shape.js';
+import { contiguousStrides, isContiguous, sizeOf } from '../../shape.js';
 import { forEachRow, peelRows, planWalk } from './strided.js';
 
 type ReducePrim = 'sum' | 'maxReduce' | 'prod';
@@ -65,21 +65,39 @@ function compileScan(prim: ReducePrim): RowKernel {
 }
 
 // One compiled loop per (prim, mode, input dtype), so each call site stays monomorphic in V8.
-const kernels = new Map<string, RowKernel>();
+// Nested maps keyed by constant strings: a lookup builds no key string.
+const kernels = new Map<string, Map<string, RowKernel>>();
+const MODES: Record<ReducePrim, readonly [fold: string, scan: string]> = {
+  sum: ['sum:fold', 'sum:scan'],
+  maxReduce: ['maxReduce:fold', 'maxReduce:scan'],
+  prod: ['prod:fold', 'prod:scan'],
+};
 
 function kernelFor(prim: ReducePrim, fold: boolean, dtype: string): RowKernel {
-  const key = `${prim}:${fold ? 'fold' : 'scan'}:${dtype}`;
-  let k = kernels.get(key);
+  const mode = MODES[prim][fold ? 0 : 1];
+  let byDType = kernels.get(mode);
+  if (!byDType) {
+    byDType = new Map();
+    kernels.set(mode, byDType);
+  }
+  let k = byDType.get(dtype);
   if (!k) {
     k = fold ? compileFold(prim) : compileScan(prim);
-    kernels.set(key, k);
+    byDType.set(dtype, k);
   }
   return k;
 }
 
 export function reduce(prim: ReducePrim, input: View, out: View, axes: readonly number[]): void {
-  const size = out.shape.reduce((a, b) => a * b, 1);
+  const size = sizeOf(out.shape);
   const acc = new Float64Array(size).fill(Number(IDENTITY[prim]));
+  if (size === 1 && isContiguous(input.shape, input.strides)) {
+    // Everything into one value from one dense run: a single fold, no walk to plan.
+    const n = sizeOf(input.shape);
+    kernelFor(prim, true, input.dtype)(1, n, acc, 0, 0, 0, input.handle as TypedArray, input.offset, 0, 1);
+    (out.handle as TypedArray).set(acc, out.offset);
+    return;
+  }
   // The accumulator seen with the input's shape: reduced axes get stride 0.
   const accStrides = contiguousStrides(out.shape).map((s, i) => (axes.includes(i) ? 0 : s));
   // Walk in the input's memory order: largest stride outermost (stable, so ties keep their order).

@@ -79,6 +79,24 @@ export function forEachRow(
   }
 }
 
+/**
+ * How `v` steps when `shape` is walked as one flat row-major loop whose layout is `strides`
+ * (contiguous): 1 when `v` is laid out the same way, 0 when it is one broadcast value, -1 when
+ * neither (the general walk is needed). Size-1 dims are free.
+ */
+export function flatStride(v: View, shape: readonly number[], strides: readonly number[]): 1 | 0 | -1 {
+  const vs = v.strides;
+  let same = true;
+  let zero = true;
+  for (let i = 0; i < shape.length; i++) {
+    if (shape[i] === 1) continue;
+    const s = vs[i];
+    if (s !== strides[i]) same = false;
+    if (s !== 0) zero = false;
+  }
+  return same ? 1 : zero ? 0 : -1;
+}
+
 export function walkViews(out: View, inputs: readonly View[]): Walk {
   return planWalk(out.shape, [out.strides, ...inputs.map((v) => v.strides)]);
 }

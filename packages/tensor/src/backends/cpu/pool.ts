@@ -1,0 +1,33 @@
+/**
+ * Reuse of freed typed arrays, by dtype and length. A training step frees and reallocates the
+ * same shapes every iteration; taking them from here instead of `new Float32Array(n)` saves the
+ * allocation and, above all, the garbage collections that fresh ArrayBuffers trigger.
+ */
+import { allocArray, DTYPES, type DType, type TypedArray } from '../../dtype.js';
+
+export class ArrayPool {
+  private readonly lists = new Map<DType, Map<number, TypedArray[]>>(DTYPES.map((d) => [d, new Map()]));
+  /** Bytes currently held for reuse. */
+  bytes = 0;
+
+  /** @param maxBytes arrays freed beyond this many pooled bytes are left to the GC. */
+  constructor(readonly maxBytes: number) {}
+
+  /** A zero-filled array of `size` elements: a pooled one when available, else a fresh one. */
+  take(dtype: DType, size: number): TypedArray {
+    const reused = this.lists.get(dtype)?.get(size)?.pop();
+    if (!reused) return allocArray(dtype, size);
+    this.bytes -= reused.byteLength;
+    return reused.fill(0);
+  }
+
+  /** Keeps `array` (no longer referenced by any storage) for a later `take`. */
+  give(dtype: DType, array: TypedArray): void {
+    if (array.length === 0 || this.bytes + array.byteLength > this.maxBytes) return;
+    const bySize = this.lists.get(dtype) as Map<number, TypedArray[]>;
+    const list = bySize.get(array.length);
+    if (list) list.push(array);
+    else bySize.set(array.length, [array]);
+    this.bytes += array.byteLength;
+  }
+}
