@@ -8,7 +8,7 @@
  * term alone is ~0.06 |f|, i.e. the numeric derivative is noise; in float64 (u = 1e-16) it is
  * ~1e-10 |f|, far below the default tolerances.
  */
-import { concat, isFloat, reshape, type Tensor, tensor, tidy } from '@webgrad/tensor';
+import { concat, isFloat, randn, reshape, type Tensor, tensor, tidy } from '@webgrad/tensor';
 import { vjp } from './api.js';
 
 export interface GradcheckOptions {
@@ -64,19 +64,12 @@ async function toCpu(t: Tensor): Promise<Tensor> {
   return tensor(isFloat(t.dtype) ? Float64Array.from(data) : data, { dtype, device: 'cpu', shape: t.shape });
 }
 
-/** Deterministic standard normals (mulberry32 + Box-Muller): no tensor backend involved. */
-export function normals(n: number, seed: number): Float64Array {
-  let s = (seed * 0x9e3779b9) >>> 0;
-  const uniform = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 15), z | 1);
-    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
-    return (((z ^ (z >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
-  return out;
+/** Seeded standard normals in float64, from the tensor package's counter-based generator. */
+function normals(n: number, seed: number): Float64Array {
+  const t = randn([n], { seed, dtype: 'float64', device: 'cpu' });
+  const values = t.dataSync() as Float64Array;
+  t.dispose();
+  return values;
 }
 
 function multiIndex(flat: number, shape: readonly number[]): number[] {
