@@ -92,9 +92,9 @@ describe('CharTokenizer', () => {
         expect(tok.decode(ids)).toBe(s);
       }),
     );
-    expect(tok.vocabSize).toBe(12);
-    expect(() => tok.encode('1-2')).toThrow(/'-'/);
-    expect(() => tok.decode([12])).toThrow(/outside/);
+    expect(tok.vocabSize).toBe(13);
+    expect(() => tok.encode('1*2')).toThrow(/'\*'/);
+    expect(() => tok.decode([13])).toThrow(/outside/);
     expect(CharTokenizer.fromJSON(tok.toJSON()).vocab).toBe(ARITH_VOCAB);
     expect(() => new CharTokenizer('00')).toThrow(/repeats/);
   });

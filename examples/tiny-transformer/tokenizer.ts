@@ -1,7 +1,11 @@
 /** A character tokenizer over a fixed alphabet: one id per character. */
 
-/** The arithmetic task's alphabet: digits, '+', '='. */
-export const ARITH_VOCAB = '0123456789+=';
+/**
+ * The arithmetic alphabet: digits, '+', '=' and '-'. The addition task never uses '-'; it is in the
+ * vocabulary from pretraining on so that examples/finetune can adapt the same model to subtraction
+ * without resizing the embedding (appended last, so the other ids are unchanged).
+ */
+export const ARITH_VOCAB = '0123456789+=-';
 
 /**
  * Maps characters to ids (their index in `vocab`) and back.

@@ -1,0 +1,153 @@
+/**
+ * Command-line options of `pnpm --filter examples finetune` and their defaults (the configuration
+ * documented in README.md).
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Device } from '@webgrad/tensor';
+import { DEFAULT_LR, FT_METHODS, type FtMethod } from './methods.js';
+
+export interface FinetuneArgs {
+  device: Device;
+  methods: FtMethod[];
+  seeds: number[];
+  steps: number;
+  batchSize: number;
+  /** Warmup steps (default: a tenth of the steps). */
+  warmupSteps: number;
+  gradClip: number;
+  /** LoRA-equivalent budget: LoRA / HiRA rank r, ABBA r1 = r2 = r / 2. */
+  r: number;
+  /** Peak learning rate per method. */
+  lr: Record<FtMethod, number>;
+  /** When set: run every method at each of these learning rates instead of its tuned one. */
+  sweep: number[] | undefined;
+  testSize: number;
+  /** Pretrained checkpoint (used when usable, else pretrained and written there). */
+  base: string;
+  pretrainSteps: number;
+  out: string;
+  /** Run everything in this process instead of one child process per run (memory then mixes). */
+  inProcess: boolean;
+}
+
+const HERE = dirname(fileURLToPath(import.meta.url)); // examples/dist/finetune at run time
+
+export const FT_DEFAULTS: FinetuneArgs = {
+  device: 'cpu',
+  methods: [...FT_METHODS],
+  seeds: [0, 1, 2],
+  steps: 600,
+  batchSize: 64,
+  warmupSteps: 60,
+  gradClip: 1,
+  r: 8,
+  lr: { ...DEFAULT_LR },
+  sweep: undefined,
+  testSize: 1000,
+  base: join(HERE, '..', '..', 'out', 'tiny-transformer', 'model.safetensors'),
+  pretrainSteps: 1500,
+  out: join(HERE, '..', '..', 'out', 'finetune'),
+  inProcess: false,
+};
+
+const d = FT_DEFAULTS;
+export const FT_USAGE = `usage: pnpm --filter examples finetune [options]
+  --methods LIST          of full,lora,hira,abba (default ${d.methods.join(',')})
+  --seeds LIST            seeds per method: adapter init and data order (default ${d.seeds.join(',')})
+  --steps N               fine-tuning steps, the same for every method (default ${d.steps})
+  --batch N               examples per step (default ${d.batchSize})
+  --warmup N              linear warmup steps, then cosine to lr/10 (default a tenth of --steps)
+  --grad-clip X           global grad-norm clip (default ${d.gradClip})
+  --r N                   budget: LoRA/HiRA rank r, ABBA r1 = r2 = r/2 (default ${d.r}; even)
+  --lr LIST               peak lr per method, e.g. lora=1e-2,abba=3e-2 (defaults ${Object.entries(d.lr)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',')})
+  --sweep LIST            run each method at each of these lrs (e.g. 1e-3,3e-3,1e-2) and write sweep.md
+  --test-size N           held-out pairs per task (default ${d.testSize})
+  --device cpu|webgpu     backend (default ${d.device})
+  --base PATH             pretrained addition checkpoint (default examples/out/tiny-transformer/model.safetensors);
+                          pretrained with the tiny-transformer recipe and saved there when missing or unusable
+  --pretrain-steps N      steps of that pretraining (default ${d.pretrainSteps})
+  --out DIR               output folder (default examples/out/finetune)
+  --in-process            no child process per run (faster start, but memory figures mix runs)
+`;
+
+function numberList(name: string, v: string, integer: boolean): number[] {
+  const out = v.split(',').map((s) => Number(s.trim()));
+  if (out.length === 0 || out.some((n) => !Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))))
+    throw new Error(`--${name}: expected a comma-separated list of non-negative numbers, got '${v}'\n${FT_USAGE}`);
+  return out;
+}
+
+function methodList(v: string): FtMethod[] {
+  const out = v.split(',').map((s) => s.trim());
+  const bad = out.filter((m) => !(FT_METHODS as readonly string[]).includes(m));
+  if (bad.length > 0) throw new Error(`--methods: unknown ${bad.join(', ')} (use ${FT_METHODS.join(',')})`);
+  return out as FtMethod[];
+}
+
+function lrRecord(v: string): Partial<Record<FtMethod, number>> {
+  const out: Partial<Record<FtMethod, number>> = {};
+  for (const item of v.split(',')) {
+    const [m, x] = item.split('=');
+    const [method] = methodList(m ?? '');
+    const lr = Number(x);
+    if (method === undefined || !(lr > 0)) throw new Error(`--lr: expected method=positive number, got '${item}'`);
+    out[method] = lr;
+  }
+  return out;
+}
+
+/** Parses `argv` (without node and the script); throws with the usage on bad input or --help. */
+export function parseFinetuneArgs(argv: readonly string[]): FinetuneArgs {
+  const { values: v } = parseArgs({
+    args: [...argv],
+    strict: true,
+    options: {
+      device: { type: 'string' },
+      methods: { type: 'string' },
+      seeds: { type: 'string' },
+      steps: { type: 'string' },
+      batch: { type: 'string' },
+      warmup: { type: 'string' },
+      'grad-clip': { type: 'string' },
+      r: { type: 'string' },
+      lr: { type: 'string' },
+      sweep: { type: 'string' },
+      'test-size': { type: 'string' },
+      base: { type: 'string' },
+      'pretrain-steps': { type: 'string' },
+      out: { type: 'string' },
+      'in-process': { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (v.help) throw new Error(FT_USAGE);
+  const int = (name: string, s: string | undefined, fallback: number) =>
+    s === undefined ? fallback : (numberList(name, s, true)[0] as number);
+  const device = v.device ?? d.device;
+  if (device !== 'cpu' && device !== 'webgpu') throw new Error(`--device: expected cpu or webgpu, got '${device}'`);
+  const steps = int('steps', v.steps, d.steps);
+  const r = int('r', v.r, d.r);
+  const methods = v.methods ? methodList(v.methods) : [...d.methods];
+  if (methods.includes('abba') && (r < 2 || r % 2 !== 0)) throw new Error(`--r: ABBA needs an even r >= 2, got ${r}`);
+  return {
+    device,
+    methods,
+    seeds: v.seeds ? numberList('seeds', v.seeds, true) : [...d.seeds],
+    steps,
+    batchSize: int('batch', v.batch, d.batchSize),
+    warmupSteps: int('warmup', v.warmup, Math.round(steps / 10)),
+    gradClip: v['grad-clip'] === undefined ? d.gradClip : (numberList('grad-clip', v['grad-clip'], false)[0] as number),
+    r,
+    lr: { ...d.lr, ...(v.lr ? lrRecord(v.lr) : {}) },
+    sweep: v.sweep ? numberList('sweep', v.sweep, false) : undefined,
+    testSize: int('test-size', v['test-size'], d.testSize),
+    base: v.base ?? d.base,
+    pretrainSteps: int('pretrain-steps', v['pretrain-steps'], d.pretrainSteps),
+    out: v.out ?? d.out,
+    inProcess: v['in-process'] ?? false,
+  };
+}

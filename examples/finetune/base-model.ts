@@ -1,0 +1,123 @@
+/**
+ * The pretrained model every fine-tuning run starts from: the tiny-transformer's addition
+ * checkpoint when one is present and usable (its vocabulary has '-'), otherwise a fresh one
+ * trained with the tiny-transformer recipe (examples/tiny-transformer/README.md) and saved.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { GPT, type GPTConfig, readSafetensorsMetadata } from '@webgrad/nn';
+import type { Device } from '@webgrad/tensor';
+import { formatDuration, ProgressBar } from '../lib/progress-bar.js';
+import { DEFAULTS } from '../tiny-transformer/args.js';
+import { CONTEXT_LEN } from '../tiny-transformer/batch.js';
+import { saveCheckpoint } from '../tiny-transformer/checkpoint.js';
+import { DEFAULT_SPLIT } from '../tiny-transformer/data.js';
+import { evaluate } from '../tiny-transformer/evaluate.js';
+import { CharTokenizer } from '../tiny-transformer/tokenizer.js';
+import { train } from '../tiny-transformer/train.js';
+import { ADDITION } from './task.js';
+
+export interface BaseModel {
+  path: string;
+  source: 'loaded' | 'pretrained';
+  /** Held-out addition exact match (from the checkpoint's metadata when loaded). */
+  additionAccuracy: number;
+  steps: number;
+  /** Pretraining wall time (this run's when pretrained, the checkpoint's record when loaded). */
+  trainSeconds: number;
+}
+
+/**
+ * Seed of the pretraining when it happens here. Not the tiny-transformer default (0): with the
+ * 13-token vocabulary (the '-' added for this experiment) seed 0 reached only 61.5% held-out
+ * addition in 1500 steps, seed 1 reached the recipe's near-100% (see README.md).
+ */
+export const PRETRAIN_SEED = 1;
+
+/** Why the checkpoint at `path` cannot be the base, or undefined when it can. */
+export async function baseProblem(path: string): Promise<string | undefined> {
+  if (!existsSync(path)) return `${path} does not exist`;
+  let meta: Record<string, string>;
+  try {
+    meta = await readSafetensorsMetadata(path);
+  } catch (e) {
+    return `${path} is not readable safetensors (${e instanceof Error ? e.message : String(e)})`;
+  }
+  if (meta.format !== 'webgrad-gpt' || !meta.config || !meta.tokenizer)
+    return `${path} is not a webgrad GPT checkpoint`;
+  const vocab = (JSON.parse(meta.tokenizer) as { vocab?: string }).vocab ?? '';
+  if (!vocab.includes('-')) return `${path} has the vocabulary '${vocab}', without '-' (saved before '-' was added)`;
+  const config = JSON.parse(meta.config) as GPTConfig;
+  if (config.blockSize !== CONTEXT_LEN) return `${path} has blockSize ${config.blockSize}, not ${CONTEXT_LEN}`;
+  return undefined;
+}
+
+/**
+ * Returns a usable base checkpoint at `path`, pretraining (tiny-transformer recipe, `steps` steps,
+ * seed PRETRAIN_SEED) and saving one there when the file is missing or unusable.
+ * @example const base = await ensureBase('out/tiny-transformer/model.safetensors', { steps: 1500 });
+ */
+export async function ensureBase(
+  path: string,
+  { steps = DEFAULTS.steps, seed = PRETRAIN_SEED, device = 'cpu' as Device, log = console.log } = {},
+): Promise<BaseModel> {
+  const problem = await baseProblem(path);
+  if (problem === undefined) {
+    const meta = await readSafetensorsMetadata(path);
+    return {
+      path,
+      source: 'loaded',
+      additionAccuracy: Number(meta.accuracy ?? Number.NaN),
+      steps: Number(meta.steps ?? Number.NaN),
+      trainSeconds: Number(meta.trainSeconds ?? Number.NaN),
+    };
+  }
+  log(`no usable pretrained model: ${problem}`);
+  const tok = new CharTokenizer();
+  const d = DEFAULTS;
+  const config: GPTConfig = {
+    vocabSize: tok.vocabSize,
+    blockSize: CONTEXT_LEN,
+    nLayer: d.nLayer,
+    nHead: d.nHead,
+    nEmbd: d.nEmbd,
+    gelu: d.gelu,
+    dropout: 0,
+    device,
+    seed,
+  };
+  const model = new GPT(config);
+  log(
+    `pretraining on addition (tiny-transformer recipe: ${d.nLayer} layers, ${d.nHead} heads, width ${d.nEmbd}, ` +
+      `lr ${d.lr}, batch ${d.batchSize}, seed ${seed}) for ${steps} steps...`,
+  );
+  const bar = new ProgressBar(steps);
+  const t0 = performance.now();
+  const losses = await train(model, tok, { ...d, steps, seed, split: DEFAULT_SPLIT }, ({ step, loss }) =>
+    bar.update(step + 1, `loss ${loss.toFixed(4)}`),
+  );
+  bar.done();
+  const trainSeconds = (performance.now() - t0) / 1000;
+  const result = await evaluate(model, tok, ADDITION.testPairs(d.testSize));
+  log(
+    `pretrained in ${formatDuration(trainSeconds)}: held-out addition exact match ${result.correct}/${result.total} = ${(100 * result.accuracy).toFixed(1)}%`,
+  );
+  await mkdir(dirname(path), { recursive: true });
+  await saveCheckpoint(path, model, {
+    config,
+    tokenizer: tok,
+    extra: {
+      task: 'aaa+bbb=ssss, operands zero-padded, sum zero-padded to 4 digits and reversed',
+      heldOut: JSON.stringify(DEFAULT_SPLIT),
+      testSize: result.total,
+      accuracy: result.accuracy,
+      steps,
+      seed,
+      finalLoss: losses.at(-1) ?? Number.NaN,
+      trainSeconds: trainSeconds.toFixed(1),
+    },
+  });
+  log(`saved ${path}`);
+  return { path, source: 'pretrained', additionAccuracy: result.accuracy, steps, trainSeconds };
+}
