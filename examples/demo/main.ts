@@ -22,8 +22,12 @@ import { loadCheckpoint } from '../tiny-transformer/checkpoint.js';
 const OUT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'out'); // examples/out
 /** Fine-tuning steps per method: short, the same for both. */
 const STEPS = 600;
-/** Pretraining steps when no checkpoint exists: the recipe's (800 reached only 13.6% addition). */
-const PRETRAIN_STEPS = 1500;
+/**
+ * Pretraining steps when no checkpoint exists: the tiny-transformer recipe (peak lr 5e-3, seed 0)
+ * with its cosine schedule shortened from 3000 to 2000 steps, to save ~45 s; measured: 97.9%
+ * held-out addition (979/1000), 95 s on a shared 2-core CPU. The full 3000 steps reach 100.0%.
+ */
+const PRETRAIN_STEPS = 2000;
 const TEST_SIZE = 500;
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 

@@ -44,15 +44,37 @@ async function runTraining(args: ArithArgs): Promise<void> {
   const t0 = performance.now();
   let tokens = 0;
   let ema: number | undefined;
-  const losses = await train(model, tok, { ...args, split: DEFAULT_SPLIT }, ({ step, loss, tokens: n }) => {
+  // Periodic evaluation on a small held-out subset: read-only (greedy decoding, no dropout, no
+  // random numbers), so training is the same with or without it; its time is left out of the
+  // training time and tokens/s.
+  const subset = args.evalEvery > 0 ? testPairs(Math.min(args.evalSubset, args.testSize)) : [];
+  let evalMs = 0;
+  let firstAt95: number | undefined;
+  const losses = await train(model, tok, { ...args, split: DEFAULT_SPLIT }, async ({ step, loss, tokens: n }) => {
     tokens += n;
     ema = ema === undefined ? loss : 0.95 * ema + 0.05 * loss;
-    const s = (performance.now() - t0) / 1000;
+    const s = (performance.now() - t0 - evalMs) / 1000;
     bar.update(step + 1, `loss ${ema.toFixed(4)} | ${Math.round(tokens / s)} tok/s`);
+    if (subset.length && (step + 1) % args.evalEvery === 0 && step + 1 < args.steps) {
+      const te = performance.now();
+      const r = await evaluate(model, tok, subset);
+      model.train();
+      evalMs += performance.now() - te;
+      if (firstAt95 === undefined && r.accuracy >= 0.95) firstAt95 = step + 1;
+      bar.done();
+      console.log(
+        `  step ${step + 1}: held-out subset ${r.correct}/${r.total} = ${(100 * r.accuracy).toFixed(1)}%, loss (avg) ${ema.toFixed(4)}, ${s.toFixed(0)} s`,
+      );
+    }
   });
   bar.done();
-  const trainS = (performance.now() - t0) / 1000;
-  console.log(`trained in ${formatDuration(trainS)} (${trainS.toFixed(1)} s, ${Math.round(tokens / trainS)} tokens/s)`);
+  const trainS = (performance.now() - t0 - evalMs) / 1000;
+  console.log(
+    `trained in ${formatDuration(trainS)} (${trainS.toFixed(1)} s, ${Math.round(tokens / trainS)} tokens/s` +
+      `${evalMs ? `; periodic evals ${(evalMs / 1000).toFixed(1)} s more` : ''})`,
+  );
+  if (subset.length)
+    console.log(`first periodic eval >= 95% on the subset: ${firstAt95 === undefined ? 'none' : `step ${firstAt95}`}`);
 
   const t1 = performance.now();
   const result = await evaluate(model, tok, testPairs(args.testSize));
