@@ -5,8 +5,16 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { AbbaInit } from '@webgrad/abba';
 import type { Device } from '@webgrad/tensor';
-import { DEFAULT_LR, FT_METHODS, type FtMethod } from './methods.js';
+import {
+  type AdapterFtMethod,
+  DEFAULT_ABBA_INIT,
+  DEFAULT_LR,
+  DEFAULT_SCALE,
+  FT_METHODS,
+  type FtMethod,
+} from './methods.js';
 
 export interface FinetuneArgs {
   device: Device;
@@ -21,8 +29,14 @@ export interface FinetuneArgs {
   r: number;
   /** Peak learning rate per method. */
   lr: Record<FtMethod, number>;
+  /** Scale s of the update per adapter method (alpha is derived from it, methods.ts). */
+  scale: Record<AdapterFtMethod, number>;
+  /** ABBA initialisation: 'svd' (paper §3.4) or 'lora' (both pairs LoRA-style). */
+  abbaInit: AbbaInit;
   /** When set: run every method at each of these learning rates instead of its tuned one. */
   sweep: number[] | undefined;
+  /** When set: run every adapter method at each of these scales s instead of its tuned one. */
+  sweepScale: number[] | undefined;
   testSize: number;
   /** Pretrained checkpoint (used when usable, else pretrained and written there). */
   base: string;
@@ -44,7 +58,10 @@ export const FT_DEFAULTS: FinetuneArgs = {
   gradClip: 1,
   r: 8,
   lr: { ...DEFAULT_LR },
+  scale: { ...DEFAULT_SCALE },
+  abbaInit: DEFAULT_ABBA_INIT,
   sweep: undefined,
+  sweepScale: undefined,
   testSize: 1000,
   base: join(HERE, '..', '..', 'out', 'tiny-transformer', 'model.safetensors'),
   pretrainSteps: 1500,
@@ -64,7 +81,14 @@ export const FT_USAGE = `usage: pnpm --filter examples finetune [options]
   --lr LIST               peak lr per method, e.g. lora=1e-2,abba=3e-2 (defaults ${Object.entries(d.lr)
     .map(([k, v]) => `${k}=${v}`)
     .join(',')})
+  --scale LIST            scale s of the update per adapter method, e.g. lora=1,abba=4 (defaults ${Object.entries(
+    d.scale,
+  )
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',')}); alpha is derived: LoRA/HiRA alpha = s r, ABBA alpha = s sqrt(r1 r2)
+  --abba-init svd|lora    ABBA init: B1 A1 from the SVD of W0 (paper §3.4) or LoRA-style (default ${d.abbaInit})
   --sweep LIST            run each method at each of these lrs (e.g. 1e-3,3e-3,1e-2) and write sweep.md
+  --sweep-scale LIST      with or without --sweep: run each adapter method at each of these scales s
   --test-size N           held-out pairs per task (default ${d.testSize})
   --device cpu|webgpu     backend (default ${d.device})
   --base PATH             pretrained addition checkpoint (default examples/out/tiny-transformer/model.safetensors);
@@ -88,16 +112,24 @@ function methodList(v: string): FtMethod[] {
   return out as FtMethod[];
 }
 
-function lrRecord(v: string): Partial<Record<FtMethod, number>> {
+/** `method=X,...` with positive X (`--lr`, `--scale`). */
+function methodNumbers(name: string, v: string): Partial<Record<FtMethod, number>> {
   const out: Partial<Record<FtMethod, number>> = {};
   for (const item of v.split(',')) {
     const [m, x] = item.split('=');
     const [method] = methodList(m ?? '');
-    const lr = Number(x);
-    if (method === undefined || !(lr > 0)) throw new Error(`--lr: expected method=positive number, got '${item}'`);
-    out[method] = lr;
+    const value = Number(x);
+    if (method === undefined || !(value > 0 && Number.isFinite(value)))
+      throw new Error(`--${name}: expected method=positive number, got '${item}'`);
+    out[method] = value;
   }
   return out;
+}
+
+function scaleRecord(v: string): Partial<Record<AdapterFtMethod, number>> {
+  const out = methodNumbers('scale', v);
+  if (out.full !== undefined) throw new Error('--scale: full fine-tuning has no scale (use lora, hira, abba)');
+  return out as Partial<Record<AdapterFtMethod, number>>;
 }
 
 /** Parses `argv` (without node and the script); throws with the usage on bad input or --help. */
@@ -115,7 +147,10 @@ export function parseFinetuneArgs(argv: readonly string[]): FinetuneArgs {
       'grad-clip': { type: 'string' },
       r: { type: 'string' },
       lr: { type: 'string' },
+      scale: { type: 'string' },
+      'abba-init': { type: 'string' },
       sweep: { type: 'string' },
+      'sweep-scale': { type: 'string' },
       'test-size': { type: 'string' },
       base: { type: 'string' },
       'pretrain-steps': { type: 'string' },
@@ -133,6 +168,12 @@ export function parseFinetuneArgs(argv: readonly string[]): FinetuneArgs {
   const r = int('r', v.r, d.r);
   const methods = v.methods ? methodList(v.methods) : [...d.methods];
   if (methods.includes('abba') && (r < 2 || r % 2 !== 0)) throw new Error(`--r: ABBA needs an even r >= 2, got ${r}`);
+  const abbaInit = v['abba-init'] ?? d.abbaInit;
+  if (abbaInit !== 'svd' && abbaInit !== 'lora')
+    throw new Error(`--abba-init: expected svd or lora, got '${abbaInit}'`);
+  const sweepScale = v['sweep-scale'] ? numberList('sweep-scale', v['sweep-scale'], false) : undefined;
+  if (sweepScale?.some((x) => x <= 0))
+    throw new Error(`--sweep-scale: scales must be positive, got '${v['sweep-scale']}'`);
   return {
     device,
     methods,
@@ -142,8 +183,11 @@ export function parseFinetuneArgs(argv: readonly string[]): FinetuneArgs {
     warmupSteps: int('warmup', v.warmup, Math.round(steps / 10)),
     gradClip: v['grad-clip'] === undefined ? d.gradClip : (numberList('grad-clip', v['grad-clip'], false)[0] as number),
     r,
-    lr: { ...d.lr, ...(v.lr ? lrRecord(v.lr) : {}) },
+    lr: { ...d.lr, ...(v.lr ? methodNumbers('lr', v.lr) : {}) },
+    scale: { ...d.scale, ...(v.scale ? scaleRecord(v.scale) : {}) },
+    abbaInit,
     sweep: v.sweep ? numberList('sweep', v.sweep, false) : undefined,
+    sweepScale,
     testSize: int('test-size', v['test-size'], d.testSize),
     base: v.base ?? d.base,
     pretrainSteps: int('pretrain-steps', v['pretrain-steps'], d.pretrainSteps),

@@ -66,19 +66,31 @@ async function experiment(args: FinetuneArgs): Promise<void> {
   );
   await copyFile(base.path, join(out, 'base.safetensors'));
 
-  const sweep = args.sweep;
+  // A sweep runs a grid: learning rates (--sweep) x scales (--sweep-scale, adapters only).
+  const sweep = args.sweep !== undefined || args.sweepScale !== undefined;
   const plan: RunConfig[] = [];
   for (const method of args.methods)
-    for (const lr of sweep ?? [args.lr[method]])
-      for (const seed of args.seeds) {
-        const first = sweep === undefined && seed === args.seeds[0];
-        const savePath = !first
-          ? undefined
-          : method === 'full'
-            ? join(out, 'finetuned.safetensors')
-            : join(out, 'adapters', method);
-        plan.push({ basePath: base.path, method, r: args.r, seed, lr, savePath, ...pick(args) });
-      }
+    for (const lr of args.sweep ?? [args.lr[method]])
+      for (const scale of method === 'full' ? [undefined] : (args.sweepScale ?? [args.scale[method]]))
+        for (const seed of args.seeds) {
+          const first = !sweep && seed === args.seeds[0];
+          const savePath = !first
+            ? undefined
+            : method === 'full'
+              ? join(out, 'finetuned.safetensors')
+              : join(out, 'adapters', method);
+          plan.push({
+            basePath: base.path,
+            method,
+            r: args.r,
+            ...(scale === undefined ? {} : { scale }),
+            abbaInit: args.abbaInit,
+            seed,
+            lr,
+            savePath,
+            ...pick(args),
+          });
+        }
   console.log(
     `${plan.length} runs: ${args.steps} steps x ${args.batchSize} examples each, budget r = ${args.r}, ` +
       `${args.inProcess ? 'in this process' : 'one child process per run'}`,
@@ -87,7 +99,8 @@ async function experiment(args: FinetuneArgs): Promise<void> {
   const runs: RunResult[] = [];
   try {
     for (const [i, config] of plan.entries()) {
-      console.log(`[${i + 1}/${plan.length}] ${config.method} seed ${config.seed} lr ${config.lr}`);
+      const s = config.scale === undefined ? '' : ` s ${config.scale}`;
+      console.log(`[${i + 1}/${plan.length}] ${config.method} seed ${config.seed} lr ${config.lr}${s}`);
       const r = args.inProcess ? await runInProcess(config) : await runInChild(config, scratch, i);
       console.log(
         `  subtraction ${pct(r.subtraction)}, addition ${pct(r.addition)}, ${r.trainable} trainable, ` +
@@ -103,14 +116,15 @@ async function experiment(args: FinetuneArgs): Promise<void> {
   const totalS = (performance.now() - t0) / 1000;
   const table = sweep ? sweepTable(summaries) : resultsTable(summaries, baseParams);
   const header = [
-    `# Fine-tuning the tiny GPT from addition to subtraction${sweep ? ': learning-rate sweep' : ''}`,
+    `# Fine-tuning the tiny GPT from addition to subtraction${sweep ? ': sweep (learning rate x scale)' : ''}`,
     '',
     `- base: ${base.source === 'loaded' ? 'loaded' : 'pretrained in this run'}, ${base.steps} steps, ` +
       `${baseParams.toLocaleString('en-US')} parameters; before adaptation: addition ${pct(before.addition.accuracy)}, ` +
       `subtraction ${pct(before.subtraction.accuracy)} (held out, ${args.testSize} pairs each)`,
     `- ${args.steps} steps x ${args.batchSize} examples, AdamW (0.9, 0.98), no weight decay, warmup ${args.warmupSteps} ` +
       `then cosine to lr/10, grad clip ${args.gradClip}; seeds ${args.seeds.join(', ')}; device ${args.device}`,
-    `- budget r = ${args.r} on cAttn, cProj (attention and MLP), cFc of both blocks; memory: ${args.inProcess ? 'one process for all runs' : 'one process per run'}`,
+    `- budget r = ${args.r} on cAttn, cProj (attention and MLP), cFc of both blocks; ABBA init ${args.abbaInit}; ` +
+      `memory: ${args.inProcess ? 'one process for all runs' : 'one process per run'}`,
     `- total wall time ${formatDuration(totalS)} (shared 2-core CPU: times are noisy)`,
     '',
   ].join('\n');

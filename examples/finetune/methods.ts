@@ -7,12 +7,16 @@
  * - `lora`: dW = s B A, rank r (Hu et al., 2021);
  * - `hira`: dW = s W0 ⊙ (B A), rank r factors, high-rank update (Huang et al., 2025);
  * - `abba`: dW = s (B1 A1) ⊙ (B2 A2), r1 = r2 = r/2, rank(dW) <= r1 r2 (the paper's Eq. 2), SVD
- *   initialisation of B1 A1 (§3.4) and s = alpha / sqrt(r1 r2) (§3.3, alpha defaults to s = 1).
+ *   initialisation of B1 A1 (§3.4) and s = alpha / sqrt(r1 r2) (§3.3).
+ *
+ * The scale s is set directly per method (`DEFAULT_SCALE`, `--scale`) and turned into the library's
+ * alpha here (LoRA / HiRA alpha = s r, ABBA alpha = s sqrt(r1 r2)), so that "s" means the same
+ * multiplier of the update for every method.
  *
  * Targets: the attention's qkv and output projections and the MLP's two projections of every
  * block (`cAttn`, `cProj` (both), `cFc`), i.e. every Linear of the tiny GPT.
  */
-import { applyAdapter } from '@webgrad/abba';
+import { type AbbaInit, applyAdapter } from '@webgrad/abba';
 import type { GPT } from '@webgrad/nn';
 import type { Tensor } from '@webgrad/tensor';
 
@@ -26,7 +30,29 @@ export const TARGET_MODULES = ['cAttn', 'cProj', 'cFc'] as const;
  * Peak learning rates, from the sweep documented in README.md (seed 0, the default step budget);
  * override with `--lr method=X`.
  */
-export const DEFAULT_LR: Record<FtMethod, number> = { full: 3e-2, lora: 3e-2, hira: 1e-1, abba: 3e-2 };
+export const DEFAULT_LR: Record<FtMethod, number> = { full: 3e-2, lora: 3e-2, hira: 1e-1, abba: 1e-2 };
+
+/** The adapter methods (those with a scale s). */
+export type AdapterFtMethod = Exclude<FtMethod, 'full'>;
+
+/**
+ * Scale s of the update per adapter method, from the scale study in README.md (seed 0 screening,
+ * then 3 seeds); override with `--scale method=X`. The library default is s = 1 for all. ABBA
+ * needs a larger s: with the SVD init (paper §3.4) B1 A1 carries W0's magnitude (rms ~0.1 here),
+ * which multiplies every step of the B2 A2 pair, so at s = 1 an Adam step moves dW ~10x less than
+ * a LoRA step at the same lr (`scale-check.ts`). The released code's setting (r1 = r2 = alpha1 =
+ * alpha2 = 32, s = sqrt(alpha1 alpha2)) is also s = r1, not 1. LoRA gained nothing from s = 4.
+ */
+export const DEFAULT_SCALE: Record<AdapterFtMethod, number> = { lora: 1, hira: 1, abba: 16 };
+
+/** ABBA initialisation used unless `--abba-init` says otherwise (the paper's §3.4 default). */
+export const DEFAULT_ABBA_INIT: AbbaInit = 'svd';
+
+/** Per-run adapter settings: scale s (default `DEFAULT_SCALE`) and ABBA init (default 'svd'). */
+export interface AdapterSettings {
+  scale?: number;
+  abbaInit?: AbbaInit;
+}
 
 export interface Prepared {
   /** The parameters the optimiser updates. */
@@ -67,26 +93,43 @@ export function expectedTrainable(
 }
 
 /**
+ * The label of a run: the method's, plus its scale s and a non-default ABBA init for adapters,
+ * e.g. `ABBA r1=r2=4 s=4` or `ABBA r1=r2=4 s=1 init=lora`.
+ */
+export function runLabel(method: FtMethod, r: number, settings: AdapterSettings = {}): string {
+  if (method === 'full') return methodLabel(method, r);
+  const s = settings.scale ?? DEFAULT_SCALE[method];
+  const init = settings.abbaInit ?? DEFAULT_ABBA_INIT;
+  return `${methodLabel(method, r)} s=${s}${method === 'abba' && init !== DEFAULT_ABBA_INIT ? ` init=${init}` : ''}`;
+}
+
+/**
  * Makes `model` trainable the way `method` does (in place: adapters are injected, the rest frozen)
- * and returns the parameters to optimise. `r` is the LoRA-equivalent budget (even, for ABBA).
- * @example const { params, trainable } = await prepareMethod(gpt, 'abba', { r: 8, seed: 0 });
+ * and returns the parameters to optimise. `r` is the LoRA-equivalent budget (even, for ABBA);
+ * `scale` and `abbaInit` default to `DEFAULT_SCALE` and `DEFAULT_ABBA_INIT`.
+ * @example const { params, trainable } = await prepareMethod(gpt, 'abba', { r: 8, seed: 0, scale: 4 });
  */
 export async function prepareMethod(
   model: GPT,
   method: FtMethod,
-  { r, seed }: { r: number; seed: number },
+  { r, seed, ...settings }: { r: number; seed: number } & AdapterSettings,
 ): Promise<Prepared> {
-  const label = methodLabel(method, r);
+  const label = runLabel(method, r, settings);
   if (method === 'full') {
     model.requiresGrad(true);
     const params = model.parameters();
     const total = params.reduce((n, p) => n + p.size, 0);
     return { params, trainable: total, total, label };
   }
+  const scale = settings.scale ?? DEFAULT_SCALE[method];
+  // Library conventions (packages/abba/src/config.ts): LoRA / HiRA s = alpha / r; ABBA (paper §3.3)
+  // s = alpha / sqrt(r1 r2) with r1 = r2 = r / 2.
+  const alpha = method === 'abba' ? scale * (r / 2) : scale * r;
   const summary = await applyAdapter(model, {
     method,
     targetModules: [...TARGET_MODULES],
-    ...(method === 'abba' ? { r1: r / 2, r2: r / 2 } : { r }),
+    ...(method === 'abba' ? { r1: r / 2, r2: r / 2, init: settings.abbaInit ?? DEFAULT_ABBA_INIT } : { r }),
+    alpha,
     dropout: 0,
     seed,
   });

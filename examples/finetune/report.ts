@@ -6,7 +6,7 @@
 import type { FtMethod } from './methods.js';
 import type { RunResult } from './run.js';
 
-/** One method's runs (all seeds, one learning rate) summarised. */
+/** One setting's runs (all seeds of one method, lr, scale and init) summarised. */
 export interface MethodSummary {
   method: FtMethod;
   label: string;
@@ -41,13 +41,14 @@ function tailMean(losses: readonly number[], k = 20): number {
 }
 
 /**
- * Groups runs by (method, lr) in first-seen order and summarises each group.
+ * Groups runs by setting (label, which carries method, scale and init, and lr) in first-seen order
+ * and summarises each group.
  * @example summarize(results).map((s) => s.label)
  */
 export function summarize(runs: readonly RunResult[]): MethodSummary[] {
   const groups = new Map<string, RunResult[]>();
   for (const r of runs) {
-    const key = `${r.method}@${r.lr}`;
+    const key = `${r.label}@${r.lr}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   return [...groups.values()].map((rs) => {

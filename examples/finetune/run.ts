@@ -4,11 +4,11 @@
  * Optionally saves the result: the full fine-tuned weights (safetensors) or the adapter
  * (PEFT-style folder, `saveAdapter`).
  */
-import { saveAdapter } from '@webgrad/abba';
+import { type AbbaInit, saveAdapter } from '@webgrad/abba';
 import type { Device } from '@webgrad/tensor';
 import { loadCheckpoint, saveCheckpoint } from '../tiny-transformer/checkpoint.js';
 import { evaluateTask } from './batch-eval.js';
-import { type FtMethod, prepareMethod } from './methods.js';
+import { DEFAULT_ABBA_INIT, DEFAULT_SCALE, type FtMethod, prepareMethod } from './methods.js';
 import { ADDITION, SUBTRACTION } from './task.js';
 import { finetune } from './train.js';
 
@@ -18,6 +18,10 @@ export interface RunConfig {
   method: FtMethod;
   /** LoRA-equivalent budget (LoRA / HiRA rank; ABBA r1 = r2 = r / 2). */
   r: number;
+  /** Adapter scale s (ignored by full fine-tuning; default `DEFAULT_SCALE[method]`). */
+  scale?: number;
+  /** ABBA initialisation (default `DEFAULT_ABBA_INIT`, 'svd'). */
+  abbaInit?: AbbaInit;
   /** Seeds the adapter initialisation and the data order. */
   seed: number;
   steps: number;
@@ -39,6 +43,9 @@ export interface RunResult {
   label: string;
   seed: number;
   lr: number;
+  /** Adapter scale s and ABBA init as used (absent for full fine-tuning / non-ABBA). */
+  scale?: number;
+  abbaInit?: AbbaInit;
   steps: number;
   trainable: number;
   /** Parameters of the adapted model (base + adapter). */
@@ -63,7 +70,10 @@ export async function runOne(config: RunConfig, onStep?: (step: number, loss: nu
   const { model, tokenizer: tok, metadata } = await loadCheckpoint(config.basePath, config.device);
   if (!tok.vocab.includes('-'))
     throw new Error(`runOne: ${config.basePath} has vocab '${tok.vocab}' without '-'; pretrain with the current one`);
-  const prepared = await prepareMethod(model, config.method, { r: config.r, seed: config.seed });
+  const { method } = config;
+  const scale = method === 'full' ? undefined : (config.scale ?? DEFAULT_SCALE[method]);
+  const abbaInit = method === 'abba' ? (config.abbaInit ?? DEFAULT_ABBA_INIT) : undefined;
+  const prepared = await prepareMethod(model, method, { r: config.r, seed: config.seed, scale, abbaInit });
   const trained = await finetune(
     model,
     tok,
@@ -110,6 +120,8 @@ export async function runOne(config: RunConfig, onStep?: (step: number, loss: nu
     label: prepared.label,
     seed: config.seed,
     lr: config.lr,
+    ...(scale === undefined ? {} : { scale }),
+    ...(abbaInit === undefined ? {} : { abbaInit }),
     steps: config.steps,
     trainable: prepared.trainable,
     total: prepared.total,

@@ -24,6 +24,8 @@ export interface FinetuneOptions {
   gradClip: number;
   /** Seeds the training sampler (data order). */
   seed: number;
+  /** Stop after this many steps of the `steps`-step schedule (inspection of early training). */
+  stopAfter?: number;
 }
 
 export interface FinetuneResult {
@@ -62,7 +64,8 @@ export async function finetune(
   let peakRssBytes = process.memoryUsage.rss();
   const t0 = performance.now();
   model.train();
-  for (let step = 0; step < opts.steps; step++) {
+  const stop = Math.min(opts.steps, opts.stopAfter ?? opts.steps);
+  for (let step = 0; step < stop; step++) {
     opt.lr = schedule(step);
     const pairs = Array.from({ length: opts.batchSize }, next);
     const loss: Tensor = tidy(() => {

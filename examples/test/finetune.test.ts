@@ -1,3 +1,4 @@
+import { adapterLayers } from '@webgrad/abba';
 import { GPT, Linear } from '@webgrad/nn';
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -190,5 +191,19 @@ describe('evaluation and reporting', () => {
     expect(a.lr.abba).toBe(0.02);
     expect(() => parseFinetuneArgs(['--methods', 'dora'])).toThrow(/unknown dora/);
     expect(() => parseFinetuneArgs(['--r', '5'])).toThrow(/even/);
+    const b = parseFinetuneArgs(['--scale', 'abba=4', '--abba-init', 'lora', '--sweep-scale', '1,16']);
+    expect(b).toMatchObject({ abbaInit: 'lora', sweepScale: [1, 16] });
+    expect(b.scale.abba).toBe(4);
+    expect(() => parseFinetuneArgs(['--scale', 'full=2'])).toThrow(/no scale/);
+    expect(() => parseFinetuneArgs(['--abba-init', 'pissa'])).toThrow(/svd or lora/);
+  });
+
+  it('turns the scale s into the alpha of each method, so that every adapter layer has scale s', async () => {
+    for (const method of ['lora', 'hira', 'abba'] as const) {
+      const model = new GPT({ ...RECIPE, seed: 0 });
+      const { label } = await prepareMethod(model, method, { r: 8, seed: 0, scale: 4 });
+      expect(label).toMatch(/ s=4$/);
+      for (const [, layer] of adapterLayers(model)) expect(layer.scale).toBe(4);
+    }
   });
 });
