@@ -13,7 +13,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { destroyWebGPU, initWebGPU } from '@webgrad/tensor';
+import { runExample } from '../lib/cli.js';
 import { formatDuration, ProgressBar } from '../lib/progress-bar.js';
 import { loadCheckpoint } from '../tiny-transformer/checkpoint.js';
 import { type FinetuneArgs, parseFinetuneArgs } from './args.js';
@@ -152,24 +152,4 @@ function summaryOf(b: Record<string, { accuracy: number; samples: string[] }>) {
   return Object.fromEntries(Object.entries(b).map(([k, v]) => [k, { accuracy: v.accuracy, samples: v.samples }]));
 }
 
-async function main(): Promise<void> {
-  let args: FinetuneArgs;
-  try {
-    args = parseFinetuneArgs(process.argv.slice(2));
-  } catch (e) {
-    console.error(e instanceof Error ? e.message : String(e));
-    process.exitCode = 2;
-    return;
-  }
-  if (args.device === 'webgpu') {
-    const info = await initWebGPU();
-    console.log(`webgpu: ${info.backend} adapter ${info.description || info.vendor}`);
-  }
-  try {
-    await experiment(args);
-  } finally {
-    if (args.device === 'webgpu') destroyWebGPU();
-  }
-}
-
-await main();
+await runExample(parseFinetuneArgs, experiment);

@@ -56,7 +56,7 @@ export async function runTarget(target: Target, o: RunOptions, log: (s: string) 
       });
       out.curves.push({ kind: target.kind, r, label: f.label, curve: f.curve });
     };
-    const fit = (p: Parametrization): FitResult => {
+    const fitOne = (p: Parametrization): FitResult => {
       const f = fitByAdam(target.t, p, o);
       for (const q of p.params) q.dispose();
       record(f);
@@ -68,7 +68,7 @@ export async function runTarget(target: Target, o: RunOptions, log: (s: string) 
     for (const [i, init] of o.abbaInits.entries()) {
       const p = await abbaParametrization(target.t, half, half, init, o.seed * 1000 + r * 10 + i);
       p.label = `abba/${init}#${i}`;
-      const f = fit(p);
+      const f = fitOne(p);
       if (!best || f.relErr < best.relErr) {
         best?.delta.dispose();
         best = f;
@@ -77,11 +77,11 @@ export async function runTarget(target: Target, o: RunOptions, log: (s: string) 
     const abba = best as FitResult;
     const abbaRank = numericalRank(await singularValues(abba.delta));
     abba.delta.dispose();
-    const hira = fit(hiraParametrization(target.w0, r, o.seed * 1000 + r * 10 + 7));
+    const hira = fitOne(hiraParametrization(target.w0, r, o.seed * 1000 + r * 10 + 7));
     hira.delta.dispose();
     let loraAdam: FitResult | undefined;
     if (o.loraAdam) {
-      loraAdam = fit(loraParametrization(m, n, r, o.seed * 1000 + r * 10 + 8));
+      loraAdam = fitOne(loraParametrization(m, n, r, o.seed * 1000 + r * 10 + 8));
       loraAdam.delta.dispose();
     }
     out.rows.push({

@@ -7,7 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { GPT, type GPTConfig } from '@webgrad/nn';
-import { destroyWebGPU, initWebGPU } from '@webgrad/tensor';
+import { runExample } from '../lib/cli.js';
 import { linePlotSvg } from '../lib/plot-svg.js';
 import { formatDuration, ProgressBar } from '../lib/progress-bar.js';
 import { type ArithArgs, parseArithArgs } from './args.js';
@@ -138,24 +138,4 @@ async function runEvalOnly(args: ArithArgs): Promise<void> {
   report(await evaluate(model, tokenizer, testPairs(args.testSize)), (performance.now() - t0) / 1000);
 }
 
-async function main(): Promise<void> {
-  let args: ArithArgs;
-  try {
-    args = parseArithArgs(process.argv.slice(2));
-  } catch (e) {
-    console.error(e instanceof Error ? e.message : String(e));
-    process.exitCode = 2;
-    return;
-  }
-  if (args.device === 'webgpu') {
-    const info = await initWebGPU();
-    console.log(`webgpu: ${info.backend} adapter ${info.description || info.vendor}`);
-  }
-  try {
-    await (args.evalOnly ? runEvalOnly(args) : runTraining(args));
-  } finally {
-    if (args.device === 'webgpu') destroyWebGPU();
-  }
-}
-
-await main();
+await runExample(parseArithArgs, (args) => (args.evalOnly ? runEvalOnly(args) : runTraining(args)));
