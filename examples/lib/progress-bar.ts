@@ -18,7 +18,8 @@ export function formatDuration(seconds: number): string {
 /**
  * `[#####.....] 50/100 <fields> | ETA 1m02s`, redrawn at most every `minIntervalMs` (and always
  * at the last step), so printing never costs noticeable time. The ETA extrapolates the mean time
- * per step so far.
+ * per step so far. When the stream is not a terminal (a log file, CI), carriage returns would pile
+ * up into one huge line, so it prints a plain line every tenth of the run instead.
  * @example const bar = new ProgressBar(steps); bar.update(i + 1, `loss ${l.toFixed(3)}`); bar.done();
  */
 export class ProgressBar {
@@ -44,6 +45,13 @@ export class ProgressBar {
 
   update(current: number, fields = ''): void {
     const now = performance.now();
+    if (!this.stream.isTTY) {
+      const tenth = Math.max(1, Math.ceil(this.total / 10));
+      if (current % tenth === 0 || current === this.total) {
+        this.stream.write(`${this.line(current, fields, (now - this.start) / 1000)}\n`);
+      }
+      return;
+    }
     if (now - this.last < this.minIntervalMs && current < this.total) return;
     this.last = now;
     const text = this.line(current, fields, (now - this.start) / 1000);
@@ -54,6 +62,6 @@ export class ProgressBar {
 
   /** Ends the line. */
   done(): void {
-    this.stream.write('\n');
+    if (this.stream.isTTY) this.stream.write('\n');
   }
 }

@@ -213,7 +213,7 @@ describe('examples/lib helpers', () => {
 
   it('draws a progress line with an ETA, redrawn in place', () => {
     let out = '';
-    const bar = new ProgressBar(10, { write: (s: string) => (out += s) }, 0);
+    const bar = new ProgressBar(10, { write: (s: string) => (out += s), isTTY: true }, 0);
     expect(bar.line(5, 'loss 1.0', 10)).toBe('[##########..........] 5/10 loss 1.0 | ETA 10s');
     bar.update(1, 'a');
     bar.update(10, 'b');
@@ -222,6 +222,17 @@ describe('examples/lib helpers', () => {
     expect(out.endsWith('\n')).toBe(true);
     expect(formatDuration(83)).toBe('1m23s');
     expect(formatDuration(3725)).toBe('1h02m');
+  });
+
+  it('prints one plain line per tenth of the run when the stream is not a terminal', () => {
+    let out = '';
+    const bar = new ProgressBar(100, { write: (s: string) => (out += s) }, 0);
+    for (let i = 1; i <= 100; i++) bar.update(i, `step ${i}`);
+    bar.done();
+    const lines = out.split('\n').filter(Boolean);
+    expect(out).not.toContain('\r');
+    expect(lines).toHaveLength(10);
+    expect(lines[9]).toContain('100/100 step 100');
   });
 });
 
