@@ -11,7 +11,7 @@ import type { Device } from '@webgrad/tensor';
 import { formatDuration, ProgressBar } from '../lib/progress-bar.js';
 import { DEFAULTS } from '../tiny-transformer/args.js';
 import { CONTEXT_LEN } from '../tiny-transformer/batch.js';
-import { saveCheckpoint } from '../tiny-transformer/checkpoint.js';
+import { ADDITION_FORMAT, arithConfig, saveCheckpoint } from '../tiny-transformer/checkpoint.js';
 import { DEFAULT_SPLIT } from '../tiny-transformer/data.js';
 import { evaluate } from '../tiny-transformer/evaluate.js';
 import { CharTokenizer } from '../tiny-transformer/tokenizer.js';
@@ -77,17 +77,7 @@ export async function ensureBase(
   log(`no usable pretrained model: ${problem}`);
   const tok = new CharTokenizer();
   const d = DEFAULTS;
-  const config: GPTConfig = {
-    vocabSize: tok.vocabSize,
-    blockSize: CONTEXT_LEN,
-    nLayer: d.nLayer,
-    nHead: d.nHead,
-    nEmbd: d.nEmbd,
-    gelu: d.gelu,
-    dropout: 0,
-    device,
-    seed,
-  };
+  const config = arithConfig(d, tok, device, seed);
   const model = new GPT(config);
   log(
     `pretraining on addition (tiny-transformer recipe: ${d.nLayer} layers, ${d.nHead} heads, width ${d.nEmbd}, ` +
@@ -109,7 +99,7 @@ export async function ensureBase(
     config,
     tokenizer: tok,
     extra: {
-      task: 'aaa+bbb=ssss, operands zero-padded, sum zero-padded to 4 digits and reversed',
+      task: ADDITION_FORMAT,
       heldOut: JSON.stringify(DEFAULT_SPLIT),
       testSize: result.total,
       accuracy: result.accuracy,

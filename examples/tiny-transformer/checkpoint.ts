@@ -1,7 +1,27 @@
 /** The checkpoint: model weights as safetensors, with config, tokenizer and results as metadata. */
 import { GPT, type GPTConfig, loadSafetensors, readSafetensorsMetadata, saveSafetensors } from '@webgrad/nn';
 import type { Device } from '@webgrad/tensor';
+import type { ArithArgs } from './args.js';
+import { CONTEXT_LEN } from './batch.js';
 import { CharTokenizer } from './tokenizer.js';
+
+/** How the addition task is written, recorded in every checkpoint's metadata. */
+export const ADDITION_FORMAT = 'aaa+bbb=ssss, operands zero-padded, sum zero-padded to 4 digits and reversed';
+
+/**
+ * The GPT config of the arithmetic recipe: the model-size fields of `args`, the tokenizer's
+ * vocabulary, the task's fixed context length, no dropout.
+ * @example new GPT(arithConfig(DEFAULTS, new CharTokenizer(), 'cpu', 0));
+ */
+export function arithConfig(
+  args: Pick<ArithArgs, 'nLayer' | 'nHead' | 'nEmbd' | 'gelu'>,
+  tok: CharTokenizer,
+  device: Device,
+  seed: number,
+): GPTConfig {
+  const { nLayer, nHead, nEmbd, gelu } = args;
+  return { vocabSize: tok.vocabSize, blockSize: CONTEXT_LEN, nLayer, nHead, nEmbd, gelu, dropout: 0, device, seed };
+}
 
 /** Metadata values are strings (safetensors' `__metadata__` is a string map); objects go in as JSON. */
 export interface CheckpointInfo {

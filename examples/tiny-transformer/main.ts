@@ -6,13 +6,12 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { GPT, type GPTConfig } from '@webgrad/nn';
+import { GPT } from '@webgrad/nn';
 import { runExample } from '../lib/cli.js';
 import { linePlotSvg } from '../lib/plot-svg.js';
 import { formatDuration, ProgressBar } from '../lib/progress-bar.js';
 import { type ArithArgs, parseArithArgs } from './args.js';
-import { CONTEXT_LEN } from './batch.js';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { ADDITION_FORMAT, arithConfig, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { DEFAULT_SPLIT, formatExample, testPairs } from './data.js';
 import { evaluate } from './evaluate.js';
 import { CharTokenizer } from './tokenizer.js';
@@ -20,17 +19,7 @@ import { train } from './train.js';
 
 async function runTraining(args: ArithArgs): Promise<void> {
   const tok = new CharTokenizer();
-  const config: GPTConfig = {
-    vocabSize: tok.vocabSize,
-    blockSize: CONTEXT_LEN,
-    nLayer: args.nLayer,
-    nHead: args.nHead,
-    nEmbd: args.nEmbd,
-    gelu: args.gelu,
-    dropout: 0,
-    device: args.device,
-    seed: args.seed,
-  };
+  const config = arithConfig(args, tok, args.device, args.seed);
   const model = new GPT(config);
   const nParams = model.parameters().reduce((n, p) => n + p.size, 0);
   console.log(`task: ${formatExample(357, 68)} (357 + 68 = 425, sum reversed); vocab '${tok.vocab}'`);
@@ -88,7 +77,7 @@ async function runTraining(args: ArithArgs): Promise<void> {
     config,
     tokenizer: tok,
     extra: {
-      task: 'aaa+bbb=ssss, operands zero-padded, sum zero-padded to 4 digits and reversed',
+      task: ADDITION_FORMAT,
       heldOut: JSON.stringify(DEFAULT_SPLIT),
       testSize: result.total,
       accuracy: result.accuracy,
