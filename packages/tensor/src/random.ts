@@ -6,6 +6,7 @@
  * finaliser) applied to the counter keyed by the seed; it only needs 32-bit multiply and shifts,
  * which WGSL has too. Uniforms use the top 24 bits, so float32 and float64 draws agree exactly.
  */
+import { fail } from './errors.js';
 
 function mix32(x: number): number {
   let h = x >>> 0;
@@ -36,15 +37,34 @@ export function normalAt(seed: number, i: number): number {
   return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
 }
 
-let autoSeed = 0x2545f491;
+/**
+ * 32 bits of fresh entropy for the global generator's starting state, so unseeded draws differ
+ * from one process to the next (as in PyTorch and NumPy). Web Crypto exists in Node 20 and in
+ * browsers; Math.random is the fallback for runtimes without it.
+ */
+function freshState(): number {
+  const c = (globalThis as { crypto?: { getRandomValues?(a: Uint32Array): Uint32Array } }).crypto;
+  if (c?.getRandomValues) return (c.getRandomValues(new Uint32Array(1))[0] as number) >>> 0;
+  return Math.floor(Math.random() * 4294967296) >>> 0;
+}
 
-/** A fresh seed for draws that did not ask for one (deterministic per process run order). */
+let autoSeed = freshState();
+
+/**
+ * The seed for a draw that did not ask for one: the next value of the global sequence, which
+ * starts from a fresh random state in each process and is reset by `manualSeed`.
+ */
 export function nextSeed(): number {
   autoSeed = mix32(autoSeed + 0x6d2b79f5);
   return autoSeed;
 }
 
-/** Sets the seed sequence used when `{ seed }` is omitted, like torch.manual_seed. */
+/**
+ * Resets the global sequence used when `{ seed }` is omitted, like torch.manual_seed: after
+ * `manualSeed(n)` the same unseeded calls draw the same numbers in every process.
+ * @example manualSeed(0); const a = randn([3]); manualSeed(0); randn([3]) // equals a
+ */
 export function manualSeed(seed: number): void {
+  if (!Number.isFinite(seed)) fail('value', 'manualSeed', `seed must be a finite number, got ${String(seed)}`);
   autoSeed = seed >>> 0;
 }
