@@ -200,8 +200,12 @@ export function vjp(f: (...xs: Tensor[]) => Tensor, ...primals: Tensor[]): [Tens
 }
 
 /**
- * Runs `fn` without recording anything (inference, optimizer steps). Synchronous only.
+ * Runs `fn` without recording for the gradients being taken around it (inference, optimizer
+ * steps): `requiresGrad` tensors and enclosing grad/vjp calls see its results as constants.
+ * Transforms called inside `fn` still work (as in torch.func: grad inside no_grad computes
+ * gradients, no_grad inside grad is respected). Synchronous only.
  * @example const y = noGrad(() => model.forward(x));
+ * @example const g = noGrad(() => grad(f)(x)); // a real gradient, no requiresGrad graph
  */
 export function noGrad<T>(fn: () => T): T {
   const result = withoutRecording(fn);

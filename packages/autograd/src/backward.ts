@@ -6,7 +6,7 @@
  */
 import { add, detach, isFloat, reshape, sum, type Tensor, TensorError, tidy } from '@webgrad/tensor';
 import { type Cotangent, RULES, type Vjp } from './rules.js';
-import { deleteNode, hasOpenLevel, isTraced, type Node, nodeOf } from './tape.js';
+import { deleteNode, hasLiveLevel, hasOpenLevel, isTraced, type Node, nodeOf } from './tape.js';
 
 function fmt(t: Tensor): string {
   return `[${t.shape.join(', ')}] ${t.dtype}`;
@@ -192,6 +192,6 @@ export function runBackward(req: BackwardRequest): BackwardResult {
 function releaseGraph(order: readonly Node[], level: number): void {
   for (const node of order) {
     node.levels = node.levels.filter((l) => l !== level);
-    if (!hasOpenLevel(node)) deleteNode(node.output);
+    if (!hasLiveLevel(node)) deleteNode(node.output);
   }
 }

@@ -1,6 +1,6 @@
 /** customVjp: a function whose derivative is given by hand instead of derived from its ops. */
 import { detach, Tensor, TensorError } from '@webgrad/tensor';
-import { type CustomBackward, isPaused, levelsOfInputs, nodeOf, setNode, withoutRecording } from './tape.js';
+import { type CustomBackward, levelsOfInputs, nodeOf, setNode, withoutRecording } from './tape.js';
 
 /**
  * Wraps `forward` so that autodiff uses `backward` for it: forward's inner ops are not recorded,
@@ -11,7 +11,8 @@ import { type CustomBackward, isPaused, levelsOfInputs, nodeOf, setNode, without
  */
 export function customVjp(forward: (...xs: Tensor[]) => Tensor, backward: CustomBackward): (...xs: Tensor[]) => Tensor {
   return (...xs: Tensor[]): Tensor => {
-    const levels = isPaused() ? undefined : levelsOfInputs(xs);
+    // Only levels that record now (an enclosing noGrad suspends them) get a custom node.
+    const levels = levelsOfInputs(xs);
     let out = withoutRecording(() => forward(...xs));
     if (!(out instanceof Tensor)) {
       throw new TensorError('value', `customVjp: forward must return a Tensor, got ${typeof out}`);

@@ -9,6 +9,11 @@
  * performs are recorded exactly when an outer level (an enclosing grad, or requiresGrad tensors)
  * can still differentiate them. That is what makes grad(grad(f)) work.
  *
+ * noGrad (and a customVjp's forward) suspend every level open when it is entered, level 0
+ * included, by raising a recording floor: levels below it record nothing. Levels opened inside
+ * (a grad called within noGrad) have larger ids, so they work as anywhere else. That is the rule
+ * of torch.func: a transform inside no_grad works, no_grad inside a transform is respected.
+ *
  * All per-tensor state lives in WeakMaps keyed by tensors, so a graph dies with its tensors.
  */
 import { addObserver, isFloat, type OpRecord, type Prim, type Tensor } from '@webgrad/tensor';
@@ -32,7 +37,13 @@ const watched = new WeakMap<Tensor, number[]>();
 /** Level ids currently open. 0 (requiresGrad) is open except while backward() walks it. */
 const active = new Set<number>([0]);
 let nextLevel = 1;
-let paused = 0;
+/** Levels with a smaller id are suspended (noGrad); 0 = none. */
+let floor = 0;
+
+/** Open and not suspended by an enclosing noGrad: ops on its tensors are recorded. */
+function recording(level: number): boolean {
+  return level >= floor && active.has(level);
+}
 
 export function nodeOf(t: Tensor): Node | undefined {
   return nodes.get(t);
@@ -46,8 +57,9 @@ export function deleteNode(t: Tensor): void {
   nodes.delete(t);
 }
 
+/** Whether `level` records now (open, and not suspended by noGrad). */
 export function isActive(level: number): boolean {
-  return active.has(level);
+  return recording(level);
 }
 
 /** Opens a new functional level and returns its id. */
@@ -87,11 +99,11 @@ export function isWatchedAt(t: Tensor, level: number): boolean {
 
 /** Adds the open levels `t` depends on to `into` (kept free of duplicates). */
 export function collectLevels(t: Tensor, into: number[]): void {
-  if (t.requiresGrad && active.has(0) && !into.includes(0)) into.push(0);
+  if (t.requiresGrad && recording(0) && !into.includes(0)) into.push(0);
   const n = nodes.get(t);
-  if (n) for (const l of n.levels) if (active.has(l) && !into.includes(l)) into.push(l);
+  if (n) for (const l of n.levels) if (recording(l) && !into.includes(l)) into.push(l);
   const w = watched.get(t);
-  if (w) for (const l of w) if (active.has(l) && !into.includes(l)) into.push(l);
+  if (w) for (const l of w) if (recording(l) && !into.includes(l)) into.push(l);
 }
 
 /** Whether some open level can differentiate through `t`. */
@@ -101,23 +113,30 @@ export function isTraced(t: Tensor): boolean {
   return levels.length > 0;
 }
 
-/** Whether the node still matters to an open level. */
+/** Whether an op on the node's output would be recorded now (some level of it records). */
 export function hasOpenLevel(node: Node): boolean {
+  return node.levels.some(recording);
+}
+
+/**
+ * Whether some level of the node is not closed yet, suspended or not: a released graph keeps
+ * such nodes (a backward run inside noGrad must not drop what an outer grad still needs).
+ */
+export function hasLiveLevel(node: Node): boolean {
   return node.levels.some((l) => active.has(l));
 }
 
-/** True inside noGrad (or a customVjp forward): nothing is recorded. */
-export function isPaused(): boolean {
-  return paused > 0;
-}
-
-/** Runs `fn` with recording switched off. */
+/**
+ * Runs `fn` with every level open now suspended (noGrad, a customVjp's forward); levels that
+ * `fn` opens itself record as usual.
+ */
 export function withoutRecording<T>(fn: () => T): T {
-  paused++;
+  const saved = floor;
+  floor = nextLevel;
   try {
     return fn();
   } finally {
-    paused--;
+    floor = saved;
   }
 }
 
@@ -134,7 +153,6 @@ export function levelsOfInputs(inputs: readonly Tensor[]): number[] | undefined 
 }
 
 function onOp(record: OpRecord): void {
-  if (paused > 0) return;
   // Integer and bool results have a zero derivative: nothing downstream of them needs a node.
   if (!isFloat(record.output.dtype)) return;
   const levels = levelsOfInputs(record.inputs);
