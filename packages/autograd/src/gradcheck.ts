@@ -72,6 +72,16 @@ function normals(n: number, seed: number): Float64Array {
   return values;
 }
 
+/**
+ * ||u||_2 by a loop: spreading u into Math.hypot passes one argument per element, which
+ * overflows the call stack past ~10^5 elements, the very sizes fast mode is for.
+ */
+function euclideanNorm(u: Float64Array): number {
+  let sq = 0;
+  for (let i = 0; i < u.length; i++) sq += (u[i] as number) * (u[i] as number);
+  return Math.sqrt(sq);
+}
+
 function multiIndex(flat: number, shape: readonly number[]): number[] {
   const idx = new Array<number>(shape.length).fill(0);
   for (let i = shape.length - 1; i >= 0; i--) {
@@ -183,7 +193,7 @@ function fastCheck(f: Fn, all: Tensor[], floatIdx: number[], s: Settings): Entry
     const v = normals(out.size, s.seed);
     const total = floats.reduce((n, x) => n + x.size, 0);
     const u = normals(total, s.seed + 1);
-    const norm = Math.hypot(...u) || 1;
+    const norm = euclideanNorm(u) || 1;
     for (let i = 0; i < u.length; i++) u[i] = (u[i] as number) / norm;
     const gs = pullback(tensor(v, { dtype: out.dtype, device: 'cpu', shape: out.shape }));
     let analytic = 0;
