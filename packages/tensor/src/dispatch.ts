@@ -6,7 +6,16 @@ import { type Backend, type Device, getBackend, type View } from './backend.js';
 import { ARRAY_TYPES, allocArray, coerceScalar, type TypedArray } from './dtype.js';
 import { fail, fmtShape, TensorError } from './errors.js';
 import { Storage } from './memory.js';
-import { type KernelPrim, type Meta, PRIMS, type Prim, type PrimAttrs, type PrimSpec, type ViewPrim } from './prims.js';
+import {
+  type KernelPrim,
+  type Meta,
+  type OutMeta,
+  PRIMS,
+  type Prim,
+  type PrimAttrs,
+  type PrimSpec,
+  type ViewPrim,
+} from './prims.js';
 import { contiguousStrides, reshapeStrides, shapesEqual, sizeOf } from './shape.js';
 import { Tensor } from './tensor.js';
 
@@ -33,6 +42,44 @@ export function addObserver(observer: Observer): () => void {
   };
 }
 
+/**
+ * A function transformation that evaluates ops on tensors of its own (vmap's batch tracers)
+ * instead of handing them to a backend. Interpreters nest like the transforms that push them:
+ * the innermost one that owns an operand claims the op, computes it from the tensors it wraps
+ * (with ops that dispatch again, so outer interpreters see them), and returns one of its own
+ * tensors. Shape and dtype checks run first, on the operands as the caller sees them, and
+ * observers are told about the op at that level too.
+ */
+export interface Interpreter {
+  /** Whether `t` is one of this interpreter's tensors. */
+  owns(t: Tensor): boolean;
+  /** Runs `prim`, at least one of whose operands this interpreter owns; `out` is the checked result meta. */
+  apply<P extends Prim>(prim: P, inputs: readonly Tensor[], attrs: PrimAttrs[P], out: OutMeta): Tensor;
+  /** stopGradient of one of its tensors (detach makes tensors without dispatch). */
+  detach(t: Tensor): Tensor;
+}
+
+/** Active interpreters, outermost first. */
+const interpreters: Interpreter[] = [];
+
+/** Makes `interpreter` the innermost one; returns a function that removes it again. */
+export function pushInterpreter(interpreter: Interpreter): () => void {
+  interpreters.push(interpreter);
+  return () => {
+    const i = interpreters.lastIndexOf(interpreter);
+    if (i >= 0) interpreters.splice(i, 1);
+  };
+}
+
+/** The innermost active interpreter owning one of `inputs`, if any. */
+export function interpreterOf(inputs: readonly Tensor[]): Interpreter | undefined {
+  for (let k = interpreters.length - 1; k >= 0; k--) {
+    const it = interpreters[k] as Interpreter;
+    for (const t of inputs) if (it.owns(t)) return it;
+  }
+  return undefined;
+}
+
 export function backendFor(device: Device, op: string): Backend {
   const b = getBackend(device);
   if (!b)
@@ -52,8 +99,10 @@ export function dispatch<P extends Prim>(prim: P, inputs: readonly Tensor[], att
   }
   const device = checkOperands(prim, inputs);
   const out = spec.infer(inputs as readonly Meta[], attrs);
-  const output =
-    spec.kind === 'view'
+  const interpreter = interpreters.length > 0 ? interpreterOf(inputs) : undefined;
+  const output = interpreter
+    ? interpreter.apply(prim, inputs, attrs, out)
+    : spec.kind === 'view'
       ? makeView(prim as ViewPrim, inputs[0] as Tensor, out.shape, attrs as PrimAttrs[ViewPrim])
       : runKernel(prim as KernelPrim, inputs, out.shape, out.dtype, device, attrs as PrimAttrs[KernelPrim]);
   if (observers.length > 0) {

@@ -25,12 +25,21 @@ export {
 } from './backends/webgpu/device.js';
 export * from './creation.js';
 export { getDefaultDevice, setDefaultDevice } from './device.js';
-export { addObserver, dispatch, type Observer, type OpRecord, viewOf } from './dispatch.js';
+export {
+  addObserver,
+  dispatch,
+  type Interpreter,
+  interpreterOf,
+  type Observer,
+  type OpRecord,
+  pushInterpreter,
+  viewOf,
+} from './dispatch.js';
 export { DTYPES, type DType, isFloat, promoteTypes, type TypedArray } from './dtype.js';
 export { TensorError, type TensorErrorKind } from './errors.js';
 export { keep, type MemoryInfo, memory, tidy, tidyAsync } from './memory.js';
 export * from './ops/index.js';
-export { type KernelPrim, PRIMS, type Prim, type PrimAttrs, type PrimKind } from './prims.js';
+export { type KernelPrim, type OutMeta, PRIMS, type Prim, type PrimAttrs, type PrimKind } from './prims.js';
 export { manualSeed } from './random.js';
 export { broadcastShapes, contiguousStrides, normalizeAxes, normalizeAxis, type Shape, sizeOf } from './shape.js';
 export { type Axis, type NestedArray, Tensor, type TensorLike } from './tensor.js';

@@ -87,6 +87,8 @@ export interface Disposable {
    * holds them they cannot be collected, so registering every temporary would be wasted work.
    */
   leftScopes?(): void;
+  /** Tensors this one wraps and keeps alive (vmap's batch tracers): tidy and keep treat them alike. */
+  readonly heldTensors?: readonly Disposable[];
 }
 
 type Scope = Disposable[];
@@ -114,6 +116,7 @@ export function keep<T extends Disposable>(t: T): T {
       scope.splice(i, 1);
       t.leftScopes?.();
     }
+    for (const h of t.heldTensors ?? []) keep(h);
   }
   return t;
 }
@@ -124,6 +127,8 @@ function collect(value: unknown, into: Set<unknown>, seen = new Set<unknown>()):
   seen.add(value);
   if ('isDisposed' in value && 'dispose' in value) {
     into.add(value);
+    const held = (value as Disposable).heldTensors;
+    if (held) collect(held, into, seen);
     return;
   }
   for (const v of Array.isArray(value) ? value : Object.values(value)) collect(v, into, seen);

@@ -1,5 +1,5 @@
 /** Shape and data-movement composites: views (no copy) and the copying movement primitives. */
-import { dispatch, fromValues } from '../dispatch.js';
+import { dispatch, fromValues, interpreterOf } from '../dispatch.js';
 import { fail, fmtShape } from '../errors.js';
 import { inferReshape, normalizeAxes, normalizeAxis } from '../shape.js';
 import { type Axis, Tensor } from '../tensor.js';
@@ -111,6 +111,9 @@ export function clone(x: Tensor): Tensor {
  * constant (this is `stopGradient`).
  */
 export function detach(x: Tensor): Tensor {
+  // A transform's own tensor (a vmap tracer) is detached by its interpreter.
+  const interpreter = interpreterOf([x]);
+  if (interpreter) return interpreter.detach(x);
   return new Tensor(x.storage, x.shape, x.strides, x.offset);
 }
 
