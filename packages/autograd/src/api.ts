@@ -5,7 +5,17 @@
 import { add, detach, dispatch, isFloat, keep, onesLike, Tensor, TensorError, zerosLike } from '@webgrad/tensor';
 import { runBackward } from './backward.js';
 import { type Flat, flatten, type PyTree } from './pytree.js';
-import { closeLevel, isWatchedAt, nodeOf, openLevel, reopenLevel, unwatch, watch, withoutRecording } from './tape.js';
+import {
+  closeLevel,
+  isTraced,
+  isWatchedAt,
+  nodeOf,
+  openLevel,
+  reopenLevel,
+  unwatch,
+  watch,
+  withoutRecording,
+} from './tape.js';
 
 function fmt(t: Tensor): string {
   return `[${t.shape.join(', ')}] ${t.dtype}`;
@@ -70,12 +80,36 @@ export function backward(loss: Tensor, seed?: Tensor): void {
   } finally {
     reopenLevel(0);
   }
+  const given = new Set<Tensor>(seed ? [seed] : []);
   for (const t of result.targets) {
     const g = result.grads.get(t);
     if (!g) continue;
-    // .grad belongs to its tensor, not to an enclosing tidy.
-    t.grad = keep(t.grad ? add(t.grad, g) : g);
+    accumulateGrad(t, g, given);
   }
+}
+
+/**
+ * t.grad += g, in place as in PyTorch: an existing `.grad` keeps its identity and takes the sum's
+ * storage (assign), so the old values are freed and references to `.grad` stay valid. A first
+ * gradient is stored as is, unless the same tensor already went to another `.grad` (d(a + b)
+ * hands one cotangent to both) or is the caller's seed: then `.grad` gets its own view of it, so
+ * that accumulating into or disposing one `.grad` never touches another tensor.
+ */
+function accumulateGrad(t: Tensor, g: Tensor, given: Set<Tensor>): void {
+  if (t.grad && !t.grad.isDisposed) {
+    const total = add(t.grad, g);
+    // Under an enclosing transform the sum is recorded and its graph holds the old .grad:
+    // then .grad becomes the (differentiable) sum and the old one is left to that graph.
+    if (isTraced(total)) t.grad = keep(total);
+    else {
+      t.grad.assign(total);
+      total.dispose();
+    }
+    return;
+  }
+  // .grad belongs to its tensor, not to an enclosing tidy.
+  t.grad = keep(given.has(g) ? detach(g) : g);
+  given.add(g);
 }
 
 export interface GradOptions {

@@ -79,7 +79,8 @@ export function memory(): Partial<Record<Device, MemoryInfo>> {
 
 /** Anything that can be disposed and knows whether it is still alive. */
 export interface Disposable {
-  dispose(): void;
+  /** `survivors`: what an ending tidy returns (a tensor's `.grad` among them outlives the tensor). */
+  dispose(survivors?: ReadonlySet<unknown>): void;
   readonly isDisposed: boolean;
   /**
    * Called when no tidy scope holds it any more (kept, or returned from the outermost tidy).
@@ -140,7 +141,7 @@ function endScope(scope: Scope, result: unknown): void {
   const parent = scopes.getStore();
   for (const t of scope) {
     if (!survivors.has(t)) {
-      if (!t.isDisposed) t.dispose();
+      if (!t.isDisposed) t.dispose(survivors);
     } else if (parent) parent.push(t);
     else t.leftScopes?.();
   }

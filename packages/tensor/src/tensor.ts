@@ -82,17 +82,23 @@ export class Tensor {
     return this._storage;
   }
 
-  /** Frees this tensor's hold on its storage now (views keep the storage alive). Idempotent. */
-  dispose(): void {
+  /**
+   * Frees this tensor's hold on its storage now (views keep the storage alive), and disposes its
+   * `.grad` too: take the gradient out first (`const g = t.grad; t.grad = undefined`) to keep it.
+   * A `.grad` that an ending `tidy` returns survives its tensor. Idempotent.
+   */
+  dispose(survivors?: ReadonlySet<unknown>): void {
     const s = this._storage;
     if (!s) return;
+    const g = this.grad;
+    this.grad = undefined;
+    if (g && g !== this && !survivors?.has(g)) g.dispose();
     if (this.guarded) {
       finalizer.unregister(this);
       this.guarded = false;
     }
     s.stats.tensors--;
     this._storage = undefined;
-    this.grad = undefined;
     s.release();
   }
 
