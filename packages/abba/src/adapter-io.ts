@@ -7,12 +7,12 @@
  * alpha1, alpha2 (the released code's convention: alpha1 = alpha2 = s when saved from the
  * 'rank' convention) and a `webgrad` block with the exact config and the adapted module paths.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { loadSafetensors, type Module, saveSafetensors } from '@webgrad/nn';
-import type { Tensor } from '@webgrad/tensor';
+import { platform, type Tensor } from '@webgrad/tensor';
 import { type AdapterMethod, type ResolvedConfig, resolveConfig, scalingOf, type TargetModules } from './config.js';
 import { adapterConfigOf, adapterLayers, applyAdapter, setAdapterConfig } from './inject.js';
+
+const join = platform.joinPath;
 
 export const CONFIG_FILE = 'adapter_config.json';
 export const WEIGHTS_FILE = 'adapter_model.safetensors';
@@ -77,11 +77,9 @@ export async function saveAdapter(model: Module, dir: string): Promise<void> {
       : {}),
     webgrad,
   };
-  await mkdir(dir, { recursive: true });
+  await platform.mkdir(dir);
   await saveSafetensors(join(dir, WEIGHTS_FILE), adapterRecord(model), { format: 'pt' });
-  const tmp = join(dir, `.${CONFIG_FILE}.tmp`);
-  await writeFile(tmp, `${JSON.stringify(json, null, 2)}\n`);
-  await rename(tmp, join(dir, CONFIG_FILE));
+  await platform.writeFileAtomic(join(dir, CONFIG_FILE), `${JSON.stringify(json, null, 2)}\n`);
 }
 
 /** The saved config: webgrad's block, or a plain PEFT LoRA config. */
@@ -117,7 +115,7 @@ const COMPARED = ['method', 'r', 'r1', 'r2', 'alpha', 'alpha2', 'scaling', 'useR
  */
 export async function loadAdapter(model: Module, dir: string): Promise<void> {
   const configPath = join(dir, CONFIG_FILE);
-  const json = JSON.parse(await readFile(configPath, 'utf8')) as Record<string, unknown>;
+  const json = JSON.parse(new TextDecoder().decode(await platform.readFile(configPath))) as Record<string, unknown>;
   const saved = configFromJson(json, configPath);
   const record = await loadSafetensors(join(dir, WEIGHTS_FILE), { device: 'cpu' });
   try {

@@ -39,3 +39,9 @@ export {
   SafetensorsError,
   serializeSafetensors,
 } from './safetensors-format.js';
+export {
+  loadSafetensorsFromBlob,
+  loadSafetensorsFromResponse,
+  type ResponseLike,
+  safetensorsBlob,
+} from './safetensors-web.js';

@@ -1,8 +1,8 @@
-/** Safetensors checkpoints on disk: atomic writes, validated reads. Format: safetensors-format.ts. */
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import type { Device, Tensor } from '@webgrad/tensor';
+/**
+ * Safetensors checkpoints on disk (Node): atomic writes, validated reads. Format:
+ * safetensors-format.ts; in a browser use the byte-level API there or safetensors-web.ts.
+ */
+import { type Device, platform, type Tensor } from '@webgrad/tensor';
 import { parseSafetensors, parseSafetensorsHeader, serializeSafetensors } from './safetensors-format.js';
 
 /**
@@ -17,38 +17,7 @@ export async function saveSafetensors(
   metadata?: Record<string, string>,
 ): Promise<void> {
   const bytes = await serializeSafetensors(record, metadata);
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'wx');
-  try {
-    await fh.writeFile(bytes);
-    await fh.sync();
-  } catch (e) {
-    await fh.close();
-    await rm(tmp, { force: true });
-    throw e;
-  }
-  await fh.close();
-  try {
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-  await syncDir(dirname(path));
-}
-
-/** Makes the rename durable; some platforms cannot fsync a directory, which is harmless here. */
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const d = await open(dir, 'r');
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
-  } catch {
-    // best effort
-  }
+  await platform.writeFileAtomic(path, bytes);
 }
 
 /**
@@ -58,7 +27,7 @@ async function syncDir(dir: string): Promise<void> {
  * @example model.loadStateDict(await loadSafetensors('ckpt.safetensors'));
  */
 export async function loadSafetensors(path: string, opts: { device?: Device } = {}): Promise<Record<string, Tensor>> {
-  return parseSafetensors(await readBytes(path), { ...opts, source: path });
+  return parseSafetensors(await platform.readFile(path), { ...opts, source: path });
 }
 
 /**
@@ -66,10 +35,5 @@ export async function loadSafetensors(path: string, opts: { device?: Device } = 
  * @example (await readSafetensorsMetadata('ckpt.safetensors')).step // '100'
  */
 export async function readSafetensorsMetadata(path: string): Promise<Record<string, string>> {
-  return parseSafetensorsHeader(await readBytes(path), path).metadata;
-}
-
-async function readBytes(path: string): Promise<Uint8Array> {
-  const b = await readFile(path);
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  return parseSafetensorsHeader(await platform.readFile(path), path).metadata;
 }

@@ -1,4 +1,5 @@
 /** The device new tensors go to when none is given. */
+import { platform } from '#platform';
 import { type Device, getBackend } from './backend.js';
 import { fail } from './errors.js';
 
@@ -18,7 +19,7 @@ export function setDefaultDevice(device: Device): void {
  */
 export function getDefaultDevice(): Device {
   if (defaultDevice) return defaultDevice;
-  if (!noticed && process.env.WEBGRAD_DEVICE === 'webgpu' && !getBackend('webgpu')) {
+  if (!noticed && platform.setting('WEBGRAD_DEVICE') === 'webgpu' && !getBackend('webgpu')) {
     noticed = true;
     console.warn('webgrad: WEBGRAD_DEVICE=webgpu but initWebGPU() has not completed; using the cpu device');
   }

@@ -12,7 +12,8 @@ registerBackend(new CpuBackend());
 
 export { type Backend, type Device, getBackend, registerBackend, unregisterBackend, type View } from './backend.js';
 export { CpuBackend } from './backends/cpu/index.js';
-export { WebGpuBackend } from './backends/webgpu/backend.js';
+// A type only: the WebGPU backend and its WGSL generators load on demand in initWebGPU().
+export type { WebGpuBackend } from './backends/webgpu/backend.js';
 export {
   type AdapterChoice,
   type AdapterInfo,
@@ -39,6 +40,8 @@ export { DTYPES, type DType, isFloat, promoteTypes, type TypedArray } from './dt
 export { TensorError, type TensorErrorKind } from './errors.js';
 export { keep, type MemoryInfo, memory, tidy, tidyAsync } from './memory.js';
 export * from './ops/index.js';
+export { platform } from './platform/index.js';
+export type { AsyncContext, GpuRoute, Platform, WorkerHandle } from './platform/types.js';
 export { type KernelPrim, type OutMeta, PRIMS, type Prim, type PrimAttrs, type PrimKind } from './prims.js';
 export { manualSeed } from './random.js';
 export { broadcastShapes, contiguousStrides, normalizeAxes, normalizeAxis, type Shape, sizeOf } from './shape.js';

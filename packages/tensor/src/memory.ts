@@ -2,7 +2,7 @@
  * Storage lifetime: reference-counted storages shared by views, explicit `dispose()`/`tidy()`,
  * a FinalizationRegistry as the safety net, and the per-device accounting behind `memory()`.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { platform } from '#platform';
 import { type Backend, type Device, getBackend } from './backend.js';
 import { bytesPerElement, type DType } from './dtype.js';
 
@@ -94,15 +94,16 @@ export interface Disposable {
 
 type Scope = Disposable[];
 
-// AsyncLocalStorage keeps scopes correct across awaits and concurrent async tidies.
-const scopes = new AsyncLocalStorage<Scope>();
+// An async context (AsyncLocalStorage in Node) keeps scopes correct across awaits and concurrent
+// async tidies; in a browser it is a stack with documented limits (platform/browser.ts).
+const scopes = platform.asyncContext<Scope>();
 
 /**
  * Called for every new tensor: the innermost active tidy scope takes ownership of it. Returns
  * false when there is no scope (the caller then relies on the safety net).
  */
 export function trackInScope(t: Disposable): boolean {
-  const scope = scopes.getStore();
+  const scope = scopes.get();
   if (!scope) return false;
   scope.push(t);
   return true;
@@ -110,7 +111,7 @@ export function trackInScope(t: Disposable): boolean {
 
 /** Removes `t` from the current scope so that the enclosing `tidy` does not dispose it. */
 export function keep<T extends Disposable>(t: T): T {
-  const scope = scopes.getStore();
+  const scope = scopes.get();
   if (scope) {
     const i = scope.indexOf(t);
     if (i >= 0) {
@@ -138,7 +139,7 @@ function collect(value: unknown, into: Set<unknown>, seen = new Set<unknown>()):
 function endScope(scope: Scope, result: unknown): void {
   const survivors = new Set<unknown>();
   collect(result, survivors);
-  const parent = scopes.getStore();
+  const parent = scopes.get();
   for (const t of scope) {
     if (!survivors.has(t)) {
       if (!t.isDisposed) t.dispose(survivors);

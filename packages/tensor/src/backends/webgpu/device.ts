@@ -1,27 +1,29 @@
 /**
- * Choosing a WebGPU adapter in Node (Dawn, npm `webgpu`): Vulkan first (lavapipe on machines
- * without a GPU), then OpenGL ES in compatibility mode; requesting the adapter's real limits
- * (compatibility-mode defaults are too low for our kernels); registering the backend.
+ * Choosing a WebGPU adapter: in Node (Dawn, the optional `webgpu` package) Vulkan first (lavapipe
+ * on machines without a GPU), then OpenGL ES in compatibility mode; in a browser `navigator.gpu`
+ * (the platform seam, platform/, does the runtime part). Requests the adapter's real limits
+ * (compatibility-mode defaults are too low for our kernels) and registers the backend. The
+ * backend and its WGSL generators are imported only here, so a CPU-only user never loads them.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { platform } from '#platform';
 import { registerBackend, unregisterBackend } from '../../backend.js';
 import { getDefaultDevice, setDefaultDevice } from '../../device.js';
 import { TensorError } from '../../errors.js';
-import { WebGpuBackend } from './backend.js';
+import type { AdapterChoice, GpuRoute } from '../../platform/types.js';
+import type { WebGpuBackend } from './backend.js';
 
-export type AdapterChoice = 'auto' | 'vulkan' | 'opengles';
+export type { AdapterChoice } from '../../platform/types.js';
 
 export interface InitWebGPUOptions {
-  /** Which Dawn backend to use; default `WEBGRAD_ADAPTER` or 'auto' (Vulkan, then OpenGL ES). */
+  /** Which Dawn backend to use in Node; default `WEBGRAD_ADAPTER` or 'auto' (Vulkan, then OpenGL ES; in a browser, its own). */
   adapter?: AdapterChoice;
   /** Make webgpu the default device (also when `WEBGRAD_DEVICE=webgpu`). */
   setDefault?: boolean;
 }
 
 export interface AdapterInfo {
-  backend: 'vulkan' | 'opengles';
+  /** 'browser' when the adapter came from `navigator.gpu`. */
+  backend: GpuRoute;
   vendor: string;
   architecture: string;
   description: string;
@@ -29,9 +31,11 @@ export interface AdapterInfo {
   limits: Record<string, number>;
 }
 
-/** The one line telling a user how to get a driver. */
+/** The one line telling a user how to get a driver (Node) or an adapter (a browser). */
 export const INSTALL_HINT =
-  'install a WebGPU driver with `bash scripts/setup-system.sh` (Mesa lavapipe: mesa-vulkan-drivers from bookworm-backports)';
+  platform.name === 'browser'
+    ? 'use a browser with WebGPU enabled (headless Chromium: --enable-unsafe-webgpu)'
+    : 'install a WebGPU driver with `bash scripts/setup-system.sh` (Mesa lavapipe: mesa-vulkan-drivers from bookworm-backports)';
 
 // `gpu` (Dawn's instance) must outlive the device: if it is garbage collected while the device
 // works, dawn.node crashes. Dropping it in destroyWebGPU lets the process exit.
@@ -47,35 +51,17 @@ function limitsOf(adapter: GPUAdapter): Record<string, number> {
   return out;
 }
 
-async function tryRoute(
-  route: 'vulkan' | 'opengles',
-): Promise<{ gpu: GPU; adapter: GPUAdapter; route: typeof route } | string> {
-  try {
-    const { create, globals } = await import('webgpu');
-    // tfjs and user code expect GPUBufferUsage & co. as globals, as in a browser.
-    for (const [k, v] of Object.entries(globals)) if (!(k in globalThis)) Object.assign(globalThis, { [k]: v });
-    if (route === 'opengles') process.env.EGL_PLATFORM ??= 'surfaceless';
-    const gpu = create(route === 'vulkan' ? [] : ['backend=opengles']);
-    const adapter = await gpu.requestAdapter(route === 'vulkan' ? {} : { featureLevel: 'compatibility' });
-    return adapter ? { gpu, adapter, route } : `${route}: no adapter`;
-  } catch (e) {
-    return `${route}: ${e instanceof Error ? e.message : String(e)}`;
-  }
-}
-
 async function start(choice: AdapterChoice): Promise<AdapterInfo> {
-  // lavapipe warns about an unset XDG_RUNTIME_DIR on every start; give it a private temp dir.
-  process.env.XDG_RUNTIME_DIR ??= mkdtempSync(join(tmpdir(), 'webgrad-xdg-'));
-  const routes = choice === 'auto' ? (['vulkan', 'opengles'] as const) : [choice];
   const failures: string[] = [];
-  for (const route of routes) {
-    const got = await tryRoute(route);
+  for (const route of platform.gpuRoutes(choice)) {
+    const got = await platform.requestAdapter(route);
     if (typeof got === 'string') {
       failures.push(got);
       continue;
     }
     const limits = limitsOf(got.adapter);
     const device = await got.adapter.requestDevice({ requiredLimits: limits });
+    const { WebGpuBackend } = await import('./backend.js');
     const backend = new WebGpuBackend(device);
     const i = got.adapter.info;
     const info: AdapterInfo = {
@@ -83,7 +69,7 @@ async function start(choice: AdapterChoice): Promise<AdapterInfo> {
       vendor: i.vendor,
       architecture: i.architecture,
       description: i.description || i.device,
-      featureLevel: route === 'vulkan' ? 'core' : 'compatibility',
+      featureLevel: route === 'opengles' ? 'compatibility' : 'core',
       limits,
     };
     current = { backend, info, gpu: got.gpu };
@@ -94,7 +80,7 @@ async function start(choice: AdapterChoice): Promise<AdapterInfo> {
 }
 
 function requestedChoice(opts?: InitWebGPUOptions): AdapterChoice {
-  const c = opts?.adapter ?? process.env.WEBGRAD_ADAPTER ?? 'auto';
+  const c = opts?.adapter ?? platform.setting('WEBGRAD_ADAPTER') ?? 'auto';
   if (c !== 'auto' && c !== 'vulkan' && c !== 'opengles') {
     throw new TensorError('value', `initWebGPU: unknown adapter '${c}' (expected auto, vulkan or opengles)`);
   }
@@ -115,7 +101,7 @@ export async function initWebGPU(opts?: InitWebGPUOptions): Promise<AdapterInfo>
     throw e;
   });
   const info = await starting;
-  if (opts?.setDefault || process.env.WEBGRAD_DEVICE === 'webgpu') setDefaultDevice('webgpu');
+  if (opts?.setDefault || platform.setting('WEBGRAD_DEVICE') === 'webgpu') setDefaultDevice('webgpu');
   return info;
 }
 
@@ -125,7 +111,8 @@ export async function initWebGPU(opts?: InitWebGPUOptions): Promise<AdapterInfo>
  * @example const info = await initWebGPUOrFallback(); // undefined: running on the CPU
  */
 export async function initWebGPUOrFallback(opts?: InitWebGPUOptions): Promise<AdapterInfo | undefined> {
-  const explicit = process.env.WEBGRAD_DEVICE === 'webgpu' || opts?.setDefault === true || opts?.adapter !== undefined;
+  const explicit =
+    platform.setting('WEBGRAD_DEVICE') === 'webgpu' || opts?.setDefault === true || opts?.adapter !== undefined;
   try {
     return await initWebGPU(opts);
   } catch (e) {
