@@ -37,8 +37,16 @@ export {
   parseSafetensors,
   parseSafetensorsHeader,
   SafetensorsError,
+  type SerializeOptions,
   serializeSafetensors,
 } from './safetensors-format.js';
+export {
+  f32ToBF16Bits,
+  f32ToF16Bits,
+  FILE_DTYPES,
+  type FileDType,
+  type HalfDType,
+} from './safetensors-dtypes.js';
 export {
   loadSafetensorsFromBlob,
   loadSafetensorsFromResponse,

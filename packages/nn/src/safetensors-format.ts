@@ -6,19 +6,20 @@
  * bytes as hostile: every field is validated before any tensor is made.
  */
 import { type Device, type DType, type Tensor, tensor } from '@webgrad/tensor';
+import {
+  DEFAULT_FILE_DTYPE,
+  encodeHalf,
+  FILE_DTYPES,
+  type FileDType,
+  type HalfDType,
+  isFileDType,
+} from './safetensors-dtypes.js';
 
 /** A corrupt, truncated or hostile file, or a record that cannot be written. */
 export class SafetensorsError extends Error {
   override name = 'SafetensorsError';
 }
 
-const TO_FILE: Record<DType, string> = { float32: 'F32', float64: 'F64', int32: 'I32', bool: 'BOOL' };
-const FROM_FILE: Record<string, { dtype: DType; bytes: number }> = Object.assign(Object.create(null), {
-  F32: { dtype: 'float32', bytes: 4 },
-  F64: { dtype: 'float64', bytes: 8 },
-  I32: { dtype: 'int32', bytes: 4 },
-  BOOL: { dtype: 'bool', bytes: 1 },
-});
 /** Upper bound on the JSON header (the reference implementation's limit). */
 export const MAX_HEADER_BYTES = 100_000_000;
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
@@ -27,7 +28,10 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** One validated header entry. */
 export interface HeaderEntry {
   name: string;
+  /** The dtype the tensor loads as. */
   dtype: DType;
+  /** The element type stored in the file (F16 loads as float32, ...). */
+  fileDType: FileDType;
   shape: number[];
   begin: number;
   end: number;
@@ -44,13 +48,38 @@ function checkName(name: string, where: string): void {
   if (FORBIDDEN.has(name)) throw new SafetensorsError(`${where}: forbidden key '${name}'`);
 }
 
+export interface SerializeOptions {
+  /**
+   * Store float32 tensors in half precision: `'F16'` or `'BF16'` for all of them, or a map from
+   * tensor name to either (names not in it stay F32). Rounds to nearest, ties to even.
+   */
+  storeAs?: HalfDType | Readonly<Record<string, HalfDType>>;
+}
+
+/** The half type `name` is stored as under `storeAs`, after checking it applies. */
+function halfFor(name: string, t: Tensor, storeAs: SerializeOptions['storeAs']): HalfDType | undefined {
+  const half = typeof storeAs === 'string' ? storeAs : storeAs?.[name];
+  if (half === undefined) return undefined;
+  if (half !== 'F16' && half !== 'BF16')
+    throw new SafetensorsError(`safetensors: storeAs for '${name}' must be 'F16' or 'BF16', got ${String(half)}`);
+  if (t.dtype !== 'float32') {
+    if (typeof storeAs === 'string') return undefined; // a blanket request applies to float32 tensors only
+    throw new SafetensorsError(
+      `safetensors: '${name}' is ${t.dtype}; only float32 tensors can be stored as ${half} (cast it first)`,
+    );
+  }
+  return half;
+}
+
 /**
  * Serializes `record` (tensor names in sorted order) and optional string `metadata` to bytes.
  * @example const bytes = await serializeSafetensors({ w: tensor([1, 2]) }, { step: '10' });
+ * @example const half = await serializeSafetensors(model.stateDict(), undefined, { storeAs: 'BF16' });
  */
 export async function serializeSafetensors(
   record: Record<string, Tensor>,
   metadata?: Record<string, string>,
+  opts: SerializeOptions = {},
 ): Promise<Uint8Array> {
   if (!LITTLE_ENDIAN) throw new SafetensorsError('safetensors: big-endian hosts are not supported');
   const names = Object.keys(record).sort();
@@ -70,9 +99,13 @@ export async function serializeSafetensors(
     checkName(name, 'safetensors');
     if (name === '__metadata__') throw new SafetensorsError("safetensors: '__metadata__' is not a tensor name");
     const t = record[name] as Tensor;
+    const half = halfFor(name, t, opts.storeAs);
     const data = await t.data();
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    header[name] = { dtype: TO_FILE[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes.length] };
+    const bytes = half
+      ? encodeHalf(data as Float32Array, half)
+      : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const dtype = half ?? DEFAULT_FILE_DTYPE[t.dtype];
+    header[name] = { dtype, shape: [...t.shape], data_offsets: [offset, offset + bytes.length] };
     chunks.push(bytes);
     offset += bytes.length;
   }
@@ -155,8 +188,9 @@ function parseEntry(name: string, value: unknown, dataLen: number, fail: (m: str
   if (value === null || typeof value !== 'object' || Array.isArray(value)) fail('entry must be an object');
   const { dtype, shape, data_offsets: offsets, ...extra } = value as Record<string, unknown>;
   if (Object.keys(extra).length) fail(`unknown fields ${Object.keys(extra).join(', ')}`);
-  const kind = typeof dtype === 'string' ? FROM_FILE[dtype] : undefined;
-  if (!kind) fail(`unsupported dtype ${JSON.stringify(dtype)} (supported: F32, F64, I32, BOOL)`);
+  if (!isFileDType(dtype))
+    fail(`unsupported dtype ${JSON.stringify(dtype)} (supported: ${Object.keys(FILE_DTYPES).join(', ')})`);
+  const kind = FILE_DTYPES[dtype];
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
     fail(`shape ${JSON.stringify(shape)} must be an array of non-negative integers`);
   const dims = shape as number[];
@@ -168,7 +202,7 @@ function parseEntry(name: string, value: unknown, dataLen: number, fail: (m: str
   const size = dims.reduce((a, b) => a * b, 1);
   if (!Number.isSafeInteger(size * kind.bytes) || size * kind.bytes !== end - begin)
     fail(`${end - begin} bytes do not hold shape [${dims.join(', ')}] of ${dtype}`);
-  return { name, dtype: kind.dtype, shape: dims, begin, end };
+  return { name, dtype: kind.dtype, fileDType: dtype, shape: dims, begin, end };
 }
 
 /**
@@ -187,10 +221,8 @@ export function parseSafetensors(
   const arrays = entries.map((e) => {
     // slice() copies into a fresh, aligned buffer (offsets in the file need not be aligned).
     const raw = bytes.slice(dataStart + e.begin, dataStart + e.end).buffer;
-    const arr = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array }[e.dtype];
-    const data = new arr(raw);
-    if (e.dtype === 'bool' && data.some((b) => b > 1))
-      throw new SafetensorsError(`safetensors: ${source}: tensor '${e.name}': BOOL bytes must be 0 or 1`);
+    const data = FILE_DTYPES[e.fileDType].decode(raw);
+    if (typeof data === 'string') throw new SafetensorsError(`safetensors: ${source}: tensor '${e.name}': ${data}`);
     return data;
   });
   const out: Record<string, Tensor> = Object.create(null);

@@ -3,7 +3,12 @@
  * safetensors-format.ts; in a browser use the byte-level API there or safetensors-web.ts.
  */
 import { type Device, platform, type Tensor } from '@webgrad/tensor';
-import { parseSafetensors, parseSafetensorsHeader, serializeSafetensors } from './safetensors-format.js';
+import {
+  parseSafetensors,
+  parseSafetensorsHeader,
+  type SerializeOptions,
+  serializeSafetensors,
+} from './safetensors-format.js';
 
 /**
  * Writes `record` (and optional string metadata) to `path` atomically: a temp file in the same
@@ -15,8 +20,9 @@ export async function saveSafetensors(
   path: string,
   record: Record<string, Tensor>,
   metadata?: Record<string, string>,
+  opts: SerializeOptions = {},
 ): Promise<void> {
-  const bytes = await serializeSafetensors(record, metadata);
+  const bytes = await serializeSafetensors(record, metadata, opts);
   await platform.writeFileAtomic(path, bytes);
 }
 
