@@ -2,12 +2,28 @@
 import type { Device } from './backend.js';
 import { getDefaultDevice } from './device.js';
 import { fromValues } from './dispatch.js';
-import { allocArray, coerceScalar, type DType, isDType, type TypedArray } from './dtype.js';
+import { allocArray, coerceScalar, DTYPES, type DType, isDType, type TypedArray } from './dtype.js';
 import { fail, fmtShape } from './errors.js';
 import { reshape } from './ops/movement.js';
 import { hashBits, nextSeed, normalAt, uniformAt } from './random.js';
 import { checkShape, sizeOf } from './shape.js';
 import type { NestedArray, Tensor } from './tensor.js';
+
+/** A shape, or a number n for the 1-d shape [n] (as NumPy and PyTorch accept `zeros(3)`). */
+export type ShapeArg = number | readonly number[];
+
+/** Validates a shape argument: a number means [n]; anything else must be a list of sizes. */
+function shapeOf(op: string, shape: ShapeArg): number[] {
+  if (typeof shape === 'number') return checkShape(op, [shape]);
+  if (!Array.isArray(shape)) fail('shape', op, `shape must be a number or an array of sizes, got ${describe(shape)}`);
+  return checkShape(op, shape);
+}
+
+function describe(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === 'object') return `a ${(v as object).constructor?.name ?? 'object'}`;
+  return `${typeof v} ${String(v)}`;
+}
 
 export interface CreateOptions {
   dtype?: DType;
@@ -21,7 +37,7 @@ export interface RandomOptions extends CreateOptions {
 
 function opts(op: string, o: CreateOptions | undefined, fallback: DType): { dtype: DType; device: Device } {
   const dtype = o?.dtype ?? fallback;
-  if (!isDType(dtype)) fail('dtype', op, `unknown dtype '${String(dtype)}'`);
+  if (!isDType(dtype)) fail('dtype', op, `unsupported dtype '${String(dtype)}'; supported: ${DTYPES.join(', ')}`);
   return { dtype, device: o?.device ?? getDefaultDevice() };
 }
 
@@ -88,20 +104,21 @@ export function tensor(
 }
 
 /** `value` everywhere; float32 unless `dtype` says otherwise. */
-export function full(shape: readonly number[], value: number, options?: CreateOptions): Tensor {
+export function full(shape: ShapeArg, value: number, options?: CreateOptions): Tensor {
   const { dtype, device } = opts('full', options, 'float32');
-  const s = checkShape('full', shape);
+  const s = shapeOf('full', shape);
   const data = allocArray(dtype, sizeOf(s));
   if (value !== 0) data.fill(coerceScalar(value, dtype));
   return fromValues(device, dtype, s, data);
 }
 
-export function zeros(shape: readonly number[], options?: CreateOptions): Tensor {
+/** Zeros; `shape` may be a number for a 1-d tensor. @example zeros(3).shape // [3] */
+export function zeros(shape: ShapeArg, options?: CreateOptions): Tensor {
   const { dtype, device } = opts('zeros', options, 'float32');
-  return fromValues(device, dtype, checkShape('zeros', shape));
+  return fromValues(device, dtype, shapeOf('zeros', shape));
 }
 
-export function ones(shape: readonly number[], options?: CreateOptions): Tensor {
+export function ones(shape: ShapeArg, options?: CreateOptions): Tensor {
   return full(shape, 1, options);
 }
 
@@ -152,13 +169,13 @@ export function eye(n: number, m = n, options?: CreateOptions): Tensor {
 
 function draw(
   op: string,
-  shape: readonly number[],
+  shape: ShapeArg,
   options: RandomOptions | undefined,
   sample: (seed: number, i: number) => number,
 ): Tensor {
   const { dtype, device } = opts(op, options, 'float32');
   if (dtype !== 'float32' && dtype !== 'float64') fail('dtype', op, `draws float32 or float64, not ${dtype}`);
-  const s = checkShape(op, shape);
+  const s = shapeOf(op, shape);
   const seed = options?.seed ?? nextSeed();
   const data = allocArray(dtype, sizeOf(s));
   for (let i = 0; i < data.length; i++) data[i] = sample(seed, i);
@@ -166,25 +183,25 @@ function draw(
 }
 
 /** Uniform on [low, high) (default [0, 1)). */
-export function rand(shape: readonly number[], options?: RandomOptions & { low?: number; high?: number }): Tensor {
+export function rand(shape: ShapeArg, options?: RandomOptions & { low?: number; high?: number }): Tensor {
   const low = options?.low ?? 0;
   const span = (options?.high ?? 1) - low;
   return draw('rand', shape, options, (seed, i) => low + span * uniformAt(seed, i));
 }
 
 /** Normal with `mean` and `std` (default standard normal). */
-export function randn(shape: readonly number[], options?: RandomOptions & { mean?: number; std?: number }): Tensor {
+export function randn(shape: ShapeArg, options?: RandomOptions & { mean?: number; std?: number }): Tensor {
   const mean = options?.mean ?? 0;
   const std = options?.std ?? 1;
   return draw('randn', shape, options, (seed, i) => mean + std * normalAt(seed, i));
 }
 
 /** Uniform integers in [low, high), int32. */
-export function randint(low: number, high: number, shape: readonly number[], options?: RandomOptions): Tensor {
+export function randint(low: number, high: number, shape: ShapeArg, options?: RandomOptions): Tensor {
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low)
     fail('value', 'randint', `needs integers low < high, got ${low}, ${high}`);
   const { device } = opts('randint', options, 'int32');
-  const s = checkShape('randint', shape);
+  const s = shapeOf('randint', shape);
   const seed = options?.seed ?? nextSeed();
   const span = high - low;
   const data = new Int32Array(sizeOf(s));

@@ -9,6 +9,7 @@ export type TensorErrorKind =
   | 'disposed' // use after dispose()
   | 'index' // out-of-range gather/scatter indices
   | 'value' // invalid argument values (e.g. a negative size, bad options)
+  | 'state' // an object in the wrong state for the call (a merged adapter, an optimizer without gradients)
   | 'backend'; // a backend failure: WebGPU validation, out-of-memory, device lost
 
 export class TensorError extends Error {

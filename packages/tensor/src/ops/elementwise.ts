@@ -4,7 +4,7 @@
  */
 
 import { dispatch, fromValues } from '../dispatch.js';
-import { coerceScalar, type DType, isFloat, promoteTypes, scalarDType } from '../dtype.js';
+import { coerceScalar, DTYPES, type DType, isDType, isFloat, promoteTypes, scalarDType } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import type { Prim } from '../prims.js';
 import type { Tensor, TensorLike } from '../tensor.js';
@@ -15,6 +15,7 @@ export function scalarLike(value: number, like: Tensor, dtype: DType = like.dtyp
 }
 
 export function cast(x: Tensor, dtype: DType): Tensor {
+  if (!isDType(dtype)) fail('dtype', 'cast', `unsupported dtype '${String(dtype)}'; supported: ${DTYPES.join(', ')}`);
   return x.dtype === dtype ? x : dispatch('cast', [x], { dtype });
 }
 
@@ -141,8 +142,16 @@ export function abs(x: Tensor): Tensor {
   return mul(x, sign(x));
 }
 
-/** Selects `a` where `cond` is true, else `b`; all three broadcast. */
+/**
+ * Selects `a` where `cond` is true, else `b`; all three broadcast. Both branches may be numbers
+ * (NumPy): integers give int32, other numbers float32, placed on `cond`'s device.
+ * @example where(x.gt(0), 1, 0) // int32, shaped like x
+ */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const d: DType = Number.isInteger(a) && Number.isInteger(b) ? 'int32' : 'float32';
+    return dispatch('where', [cond, scalarLike(a, cond, d), scalarLike(b, cond, d)], {});
+  }
   const [x, y] = promote('where', a, b);
   return dispatch('where', [cond, x, y], {});
 }

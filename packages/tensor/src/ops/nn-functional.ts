@@ -8,6 +8,8 @@ import { logsumexp, max, sum } from './reductions.js';
 /** e^x / Σ e^x along `axis`, shifted by the (constant) row max so that nothing overflows. */
 export function softmax(x: Tensor, axis = -1): Tensor {
   const ax = normalizeAxis('softmax', axis, x.ndim);
+  // Nothing to normalise: the (empty) result, as in PyTorch, rather than max's empty-axis error.
+  if (x.shape[ax] === 0) return exp(sub(x, x));
   const e = exp(sub(x, detach(max(x, ax, true))));
   return div(e, sum(e, ax, true));
 }

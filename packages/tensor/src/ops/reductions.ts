@@ -31,7 +31,22 @@ export function max(x: Tensor, axis?: Axis, keepdims = false): Tensor {
 }
 
 export function min(x: Tensor, axis?: Axis, keepdims = false): Tensor {
+  requireNonEmpty('min', x, axis);
   return flipOrder(max(flipOrder(x), axis, keepdims));
+}
+
+/** True when `axis` (undefined = all) selects an axis of size 0. */
+export function reducesEmpty(x: Tensor, axis: Axis | undefined): boolean {
+  return normalizeAxes('reduce', axis, x.ndim).some((a) => x.shape[a] === 0);
+}
+
+/** Composites built on max fail in the name of the op the user called, not `max`. */
+function requireNonEmpty(op: string, x: Tensor, axis: Axis | undefined): void {
+  if (x.isDisposed) return; // dispatch reports it
+  const axes = normalizeAxes(op, axis, x.ndim);
+  const empty = axes.find((a) => x.shape[a] === 0);
+  if (empty !== undefined)
+    fail('shape', op, `cannot reduce over the empty axis ${empty} of ${fmtShape(x.shape)} (there is no identity)`);
 }
 
 function countOf(x: Tensor, axis: Axis | undefined): number {
@@ -57,8 +72,10 @@ export function variance(x: Tensor, axis?: Axis, keepdims = false, correction = 
  * through m cancels exactly, so it is detached). Rows of -Infinity give -Infinity.
  */
 export function logsumexp(x: Tensor, axis?: Axis, keepdims = false): Tensor {
-  const m = detach(max(x, axis, true));
-  const shift = where(lt(abs(m), Number.POSITIVE_INFINITY), m, 0);
+  // Over an empty axis the sum is 0 and the result -Infinity (PyTorch); there is no max to shift by.
+  const empty = reducesEmpty(x, axis);
+  const m = empty ? undefined : detach(max(x, axis, true));
+  const shift = m ? where(lt(abs(m), Number.POSITIVE_INFINITY), m, 0) : 0;
   const out = add(log(sum(exp(sub(x, shift)), axis, true)), shift);
   if (keepdims) return out;
   const axes = normalizeAxes('logsumexp', axis, x.ndim);
