@@ -6,6 +6,7 @@
  */
 import { add, detach, isFloat, reshape, sum, type Tensor, TensorError, tidy } from '@webgrad/tensor';
 import { type Cotangent, RULES, type Vjp } from './rules.js';
+import { withSavedChecked } from './saved-versions.js';
 import { deleteNode, hasLiveLevel, hasOpenLevel, isTraced, type Node, nodeOf } from './tape.js';
 
 function fmt(t: Tensor): string {
@@ -159,7 +160,7 @@ export function runBackward(req: BackwardRequest): BackwardResult {
       });
     let gs: (Tensor | undefined)[];
     try {
-      gs = recording ? compute() : tidy(compute);
+      gs = withSavedChecked(node, () => (recording ? compute() : tidy(compute)));
     } catch (e) {
       if (e instanceof TensorError && e.kind === 'disposed') throw disposedError(node, g, e);
       throw e;

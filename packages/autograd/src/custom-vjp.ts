@@ -1,6 +1,6 @@
 /** customVjp: a function whose derivative is given by hand instead of derived from its ops. */
 import { detach, Tensor, TensorError } from '@webgrad/tensor';
-import { type CustomBackward, levelsOfInputs, nodeOf, setNode, withoutRecording } from './tape.js';
+import { type CustomBackward, levelsOfInputs, nodeOf, setNode, versionsOf, withoutRecording } from './tape.js';
 
 /**
  * Wraps `forward` so that autodiff uses `backward` for it: forward's inner ops are not recorded,
@@ -20,7 +20,8 @@ export function customVjp(forward: (...xs: Tensor[]) => Tensor, backward: Custom
     if (!levels) return out;
     // The node is keyed by the output: never attach it to a tensor that already means something else.
     if (xs.includes(out) || nodeOf(out) !== undefined || out.requiresGrad) out = detach(out);
-    setNode(out, { prim: 'custom', inputs: xs, output: out, attrs: {}, levels, custom: backward });
+    const versions = versionsOf(xs, out);
+    setNode(out, { prim: 'custom', inputs: xs, output: out, attrs: {}, levels, versions, custom: backward });
     return out;
   };
 }

@@ -29,6 +29,8 @@ export interface Node {
   readonly attrs: unknown;
   /** Levels whose tracked tensors the output depends on (mutated when a backward releases one). */
   levels: number[];
+  /** `version` of each input, then of the output, when recorded (see saved-versions.ts). */
+  readonly versions: readonly number[];
   readonly custom?: CustomBackward;
 }
 
@@ -152,6 +154,13 @@ export function levelsOfInputs(inputs: readonly Tensor[]): number[] | undefined 
   return levels && levels.length > 0 ? levels : undefined;
 }
 
+/** The versions a node saves: its inputs', then its output's. */
+export function versionsOf(inputs: readonly Tensor[], output: Tensor): number[] {
+  const v = inputs.map((t) => t.version);
+  v.push(output.version);
+  return v;
+}
+
 function onOp(record: OpRecord): void {
   // Integer and bool results have a zero derivative: nothing downstream of them needs a node.
   if (!isFloat(record.output.dtype)) return;
@@ -163,6 +172,7 @@ function onOp(record: OpRecord): void {
     output: record.output,
     attrs: record.attrs,
     levels,
+    versions: versionsOf(record.inputs, record.output),
   });
 }
 

@@ -38,6 +38,7 @@ export class Tensor {
   private readonly _size: number;
   /** Registered with the finalizer (only once no tidy scope holds it; see leftScopes). */
   private guarded = false;
+  private _version = 0;
 
   /** Internal: use `tensor()`, `zeros()`, ... or ops to make tensors. */
   constructor(storage: Storage, shape: Shape, strides: Shape, offset: number) {
@@ -71,6 +72,14 @@ export class Tensor {
   }
   get isDisposed(): boolean {
     return this._storage === undefined;
+  }
+  /**
+   * How many times `assign` changed this tensor's values (PyTorch's `_version`). Autograd saves
+   * it with the tensors a backward rule reads and raises if it has moved on by then. Views do not
+   * share it: assign rebinds this tensor to new storage, so views keep the old values.
+   */
+  get version(): number {
+    return this._version;
   }
   get isContiguous(): boolean {
     return isContiguous(this.shape, this.strides);
@@ -106,7 +115,8 @@ export class Tensor {
    * In-place update for optimizers and loaders: this tensor takes `value`'s storage (same shape,
    * dtype and device), keeping its identity so modules and optimizer state that hold it stay
    * valid. Not recorded by autograd: use it outside any graph you still need (e.g. after
-   * backward, inside noGrad). `value` stays usable; dispose it if it is no longer needed.
+   * backward, inside noGrad); it bumps `version`, so a backward that still needs the old values
+   * raises instead of using the new ones. `value` stays usable; dispose it if no longer needed.
    * @example param.assign(param.sub(param.grad!.mul(lr)));
    */
   assign(value: Tensor): this {
@@ -125,6 +135,7 @@ export class Tensor {
       finalizer.unregister(this);
       finalizer.register(this, next, this);
     }
+    this._version++;
     old.release();
     return this;
   }
