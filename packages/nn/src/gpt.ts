@@ -2,7 +2,7 @@
  * A GPT-2-style decoder-only transformer in one file, in dependency order (after nanoGPT's
  * model.py): config, Block, GPT. Layers come from attention.ts, mlp.ts, norm.ts.
  */
-import { arange, type Device, type DType, type Tensor } from '@webgrad/tensor';
+import { arange, type Device, type DType, type Tensor, TensorError } from '@webgrad/tensor';
 import { CausalSelfAttention, KVCache } from './attention.js';
 import { Dropout } from './dropout.js';
 import { Embedding } from './embedding.js';
@@ -32,6 +32,8 @@ export interface GPTConfig {
   tieWeights?: boolean;
   /** GELU form in the MLPs: 'none' (exact, erf; the default) or 'tanh' (GPT-2's approximation). */
   gelu?: 'none' | 'tanh';
+  /** The eps of every LayerNorm (default 1e-5, GPT-2's `layer_norm_epsilon`). */
+  layerNormEps?: number;
   dtype?: DType;
   device?: Device;
   /** Seeds every initial weight and dropout mask; omitted: `manualSeed`'s sequence. */
@@ -47,8 +49,8 @@ export class Block extends Module {
 
   constructor(config: GPTConfig, seed?: number) {
     super();
-    const { nEmbd, nHead, blockSize, dropout = 0, bias = true, gelu, dtype, device } = config;
-    this.ln1 = new LayerNorm(nEmbd, { bias, dtype, device });
+    const { nEmbd, nHead, blockSize, dropout = 0, bias = true, gelu, layerNormEps: eps, dtype, device } = config;
+    this.ln1 = new LayerNorm(nEmbd, { bias, eps, dtype, device });
     this.attn = new CausalSelfAttention(nEmbd, nHead, {
       dropout,
       bias,
@@ -57,7 +59,7 @@ export class Block extends Module {
       device,
       seed: subSeed(seed, 0),
     });
-    this.ln2 = new LayerNorm(nEmbd, { bias, dtype, device });
+    this.ln2 = new LayerNorm(nEmbd, { bias, eps, dtype, device });
     this.mlp = new MLP(nEmbd, { dropout, bias, approximate: gelu, dtype, device, seed: subSeed(seed, 1) });
   }
 
@@ -100,14 +102,15 @@ export class GPT extends Module {
       seed,
     } = config;
     for (const [k, v] of Object.entries({ vocabSize, blockSize, nLayer, nHead: config.nHead, nEmbd }))
-      if (!Number.isInteger(v) || v <= 0) throw new Error(`GPT: config.${k} must be a positive integer, got ${v}`);
+      if (!Number.isInteger(v) || v <= 0)
+        throw new TensorError('value', `GPT: config.${k} must be a positive integer, got ${v}`);
     this.config = { ...config };
     const o = { dtype, device };
     this.wte = new Embedding(vocabSize, nEmbd, o);
     this.wpe = new Embedding(blockSize, nEmbd, o);
     this.drop = new Dropout(dropout, { seed: subSeed(seed, 0) });
     this.blocks = Array.from({ length: nLayer }, (_, i) => new Block(config, subSeed(seed, 10 + i)));
-    this.lnF = new LayerNorm(nEmbd, { bias, ...o });
+    this.lnF = new LayerNorm(nEmbd, { bias, eps: config.layerNormEps, ...o });
     this.lmHead = tieWeights ? undefined : new Linear(nEmbd, vocabSize, { bias: false, ...o });
     this.initWeights(seed);
   }
@@ -139,11 +142,14 @@ export class GPT extends Module {
   forward(idx: Tensor, opts: { caches?: KVCache[] } = {}): Tensor {
     const { blockSize } = this.config;
     if (idx.ndim !== 2 || idx.dtype !== 'int32')
-      throw new Error(`GPT.forward: idx must be int32 [B, T], got [${idx.shape.join(', ')}] ${idx.dtype}`);
+      throw new TensorError(
+        'dtype',
+        `GPT.forward: idx must be int32 [B, T], got [${idx.shape.join(', ')}] ${idx.dtype}`,
+      );
     const T = idx.shape[1] as number;
     const past = opts.caches?.[0]?.length ?? 0;
     if (past + T > blockSize)
-      throw new Error(`GPT.forward: ${past} cached + ${T} tokens exceed blockSize ${blockSize}`);
+      throw new TensorError('shape', `GPT.forward: ${past} cached + ${T} tokens exceed blockSize ${blockSize}`);
     const pos = arange(past, past + T, 1, { dtype: 'int32', device: idx.device }); // [T]
     let x = this.drop.forward(this.wte.forward(idx).add(this.wpe.forward(pos))); // [B, T, C] + [T, C]
     this.blocks.forEach((block, i) => {
