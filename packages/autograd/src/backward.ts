@@ -142,8 +142,9 @@ export function runBackward(req: BackwardRequest): BackwardResult {
     if (!g) continue;
     const targetOut = isTarget(node.output);
     const needs = node.inputs.map((t) => isFloat(t.dtype) && (isTarget(t) || relevant(t, level) !== undefined));
-    // When no open level can see this step, its temporaries are freed at once (tidy).
-    const recording = isTraced(g) || hasOpenLevel(node);
+    // When no open level can see this step, its temporaries are freed at once (tidy). An input
+    // with a jvp tangent (forward-over-reverse) makes the step's results carry tangents too.
+    const recording = isTraced(g) || hasOpenLevel(node) || node.inputs.some(isTraced);
     if (recording) pinned.add(g);
     const compute = () =>
       cotangentsOf(node, g).map((c, i) => {

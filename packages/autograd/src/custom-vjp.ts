@@ -1,5 +1,7 @@
 /** customVjp: a function whose derivative is given by hand instead of derived from its ops. */
 import { detach, Tensor, TensorError } from '@webgrad/tensor';
+import type { CustomRuleOptions } from './custom-jvp.js';
+import { carriesTangent } from './forward.js';
 import { type CustomBackward, levelsOfInputs, nodeOf, setNode, versionsOf, withoutRecording } from './tape.js';
 
 /**
@@ -9,8 +11,19 @@ import { type CustomBackward, levelsOfInputs, nodeOf, setNode, versionsOf, witho
  * @example
  *   const square = customVjp((x) => x.mul(x), (g, _out, x) => [g.mul(x).mul(2)]);
  */
-export function customVjp(forward: (...xs: Tensor[]) => Tensor, backward: CustomBackward): (...xs: Tensor[]) => Tensor {
+export function customVjp(
+  forward: (...xs: Tensor[]) => Tensor,
+  backward: CustomBackward,
+  opts: CustomRuleOptions = {},
+): (...xs: Tensor[]) => Tensor {
+  const name = opts.name ?? (forward.name || 'anonymous');
   return (...xs: Tensor[]): Tensor => {
+    if (carriesTangent(xs)) {
+      throw new TensorError(
+        'value',
+        `jvp: the customVjp op '${name}' has no forward-mode rule (its inputs carry jvp tangents); wrap it with customJvp to give one, or differentiate it in reverse mode (grad, vjp, jacrev)`,
+      );
+    }
     // Only levels that record now (an enclosing noGrad suspends them) get a custom node.
     const levels = levelsOfInputs(xs);
     let out = withoutRecording(() => forward(...xs));

@@ -1,13 +1,16 @@
 /**
- * @webgrad/autograd: reverse-mode automatic differentiation for @webgrad/tensor. Importing it
- * installs the tape (a dispatch observer).
+ * @webgrad/autograd: automatic differentiation for @webgrad/tensor, reverse mode (grad, vjp) and
+ * forward mode (jvp, linearize), with Jacobians and Hessians built from both. Importing it
+ * installs the tape and the forward-mode engine (two dispatch observers).
  * @example
  *   import { grad } from '@webgrad/autograd';
  *   const dx = grad((x: Tensor) => x.tanh().sum())(x);
  */
+import { installForward } from './forward.js';
 import { installTape } from './tape.js';
 
 installTape();
+installForward();
 
 export {
   backward,
@@ -21,6 +24,7 @@ export {
   vjp,
 } from './api.js';
 export { unbroadcast } from './backward.js';
+export { type CustomRuleOptions, type CustomTangent, customJvp } from './custom-jvp.js';
 export { customVjp } from './custom-vjp.js';
 export {
   type GradcheckOptions,
@@ -29,6 +33,11 @@ export {
   gradcheck,
   gradgradcheck,
 } from './gradcheck.js';
+export { hessian, hvp, type JacobianOptions, jacfwd, jacrev } from './jacobians.js';
+export { jvp } from './jvp.js';
+export { JVP_RULES, type Jvp, type Tangent } from './jvp-rules.js';
+export { linearize } from './linearize.js';
+export type { PrimInputs, PrimTangents } from './prim-inputs.js';
 export { flatten, type PyTree } from './pytree.js';
 export { RULES, type Vjp } from './rules.js';
 export type { CustomBackward } from './tape.js';

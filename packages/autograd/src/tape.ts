@@ -41,10 +41,44 @@ const active = new Set<number>([0]);
 let nextLevel = 1;
 /** Levels with a smaller id are suspended (noGrad); 0 = none. */
 let floor = 0;
+/** Levels in [bandLow, bandHigh) are suspended while forward mode computes a tangent (forward.ts). */
+let bandLow = 0;
+let bandHigh = 0;
+/** Nodes recorded so far (forward mode frees its tangents only when no node could hold one). */
+let recordedNodes = 0;
 
 /** Open and not suspended by an enclosing noGrad: ops on its tensors are recorded. */
 function recording(level: number): boolean {
-  return level >= floor && active.has(level);
+  return level >= floor && (level < bandLow || level >= bandHigh) && active.has(level);
+}
+
+/**
+ * Runs `fn` with `level` and every level opened after it suspended; levels `fn` opens itself
+ * record as usual. Forward mode computes a level's tangents this way: as in JAX, a level's
+ * tangent is invisible to that level and to the levels nested inside it (perturbation confusion).
+ */
+export function withLevelsFromSuspended<T>(level: number, fn: () => T): T {
+  const [low, high] = [bandLow, bandHigh];
+  bandLow = level;
+  bandHigh = nextLevel;
+  try {
+    return fn();
+  } finally {
+    bandLow = low;
+    bandHigh = high;
+  }
+}
+
+/** How many nodes have been recorded so far (a counter, compared before and after some work). */
+export function recordedNodeCount(): number {
+  return recordedNodes;
+}
+
+/** Forward mode (forward.ts) reports whether a tensor carries a tangent at a recording level. */
+let tangentProbe: (t: Tensor) => boolean = () => false;
+
+export function setTangentProbe(probe: (t: Tensor) => boolean): void {
+  tangentProbe = probe;
 }
 
 export function nodeOf(t: Tensor): Node | undefined {
@@ -52,6 +86,7 @@ export function nodeOf(t: Tensor): Node | undefined {
 }
 
 export function setNode(t: Tensor, node: Node): void {
+  recordedNodes++;
   nodes.set(t, node);
 }
 
@@ -108,11 +143,11 @@ export function collectLevels(t: Tensor, into: number[]): void {
   if (w) for (const l of w) if (recording(l) && !into.includes(l)) into.push(l);
 }
 
-/** Whether some open level can differentiate through `t`. */
+/** Whether some open level can differentiate through `t` (a recording grad level or jvp tangent). */
 export function isTraced(t: Tensor): boolean {
   const levels: number[] = [];
   collectLevels(t, levels);
-  return levels.length > 0;
+  return levels.length > 0 || tangentProbe(t);
 }
 
 /** Whether an op on the node's output would be recorded now (some level of it records). */
@@ -166,6 +201,7 @@ function onOp(record: OpRecord): void {
   if (!isFloat(record.output.dtype)) return;
   const levels = levelsOfInputs(record.inputs);
   if (!levels) return;
+  recordedNodes++;
   nodes.set(record.output, {
     prim: record.prim,
     inputs: record.inputs,
