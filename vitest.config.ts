@@ -20,6 +20,17 @@ export default defineConfig({
       pkg('autograd'),
       pkg('nn'),
       pkg('abba'),
+      // The CPU-backend suites again on the readable TypeScript kernels (the default runs use the
+      // generated wasm kernels where the engine has SIMD128 and shared memory).
+      {
+        extends: true,
+        test: {
+          name: 'cpu-ts-kernels',
+          include: ['packages/tensor/test/**/*.test.ts', 'packages/autograd/test/**/*.test.ts'],
+          exclude: [WEBGPU_TESTS],
+          env: { WEBGRAD_CPU_KERNELS: 'ts' },
+        },
+      },
       { extends: true, test: { name: 'examples', include: ['examples/test/**/*.test.ts'] } },
       {
         extends: true,

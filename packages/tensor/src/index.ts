@@ -12,6 +12,14 @@ registerBackend(new CpuBackend());
 
 export { type Backend, type Device, getBackend, registerBackend, unregisterBackend, type View } from './backend.js';
 export { CpuBackend } from './backends/cpu/index.js';
+export {
+  type CpuKernelSet,
+  getCpuKernels,
+  getCpuThreads,
+  setCpuKernels,
+  setCpuThreads,
+  wasmKernelsAvailable,
+} from './backends/cpu/wasm/settings.js';
 // A type only: the WebGPU backend and its WGSL generators load on demand in initWebGPU().
 export type { WebGpuBackend } from './backends/webgpu/backend.js';
 export {

@@ -1,6 +1,8 @@
 /**
- * The pure-TypeScript CPU backend: storage is a typed array, kernels walk strided views.
- * `KERNELS` has one entry per kernel primitive, so a new primitive does not compile without one.
+ * The CPU backend: storage is a typed array, kernels walk strided views. `KERNELS` (the readable
+ * TypeScript kernels) has one entry per kernel primitive, so a new primitive does not compile
+ * without one. Under the wasm kernel set (wasm/settings.ts, the default where the engine allows)
+ * storage arrays are views on a shared WebAssembly.Memory and wasm/kernels.ts's table runs.
  */
 import type { Backend, View } from '../../backend.js';
 import type { DType, TypedArray } from '../../dtype.js';
@@ -10,6 +12,8 @@ import { matmul } from './matmul.js';
 import { concat, gather, pad, scatterAdd } from './movement.js';
 import { ArrayPool } from './pool.js';
 import { reduce } from './reduce.js';
+import { WasmRuntime } from './wasm/runtime.js';
+import { getCpuKernels } from './wasm/settings.js';
 
 type CpuKernel<P extends KernelPrim> = (inputs: readonly View[], out: View, attrs: PrimAttrs[P]) => void;
 
@@ -54,8 +58,16 @@ const POOL_BYTES = 64 * 1024 * 1024;
 export class CpuBackend implements Backend<TypedArray> {
   readonly device = 'cpu' as const;
   private readonly pool = new ArrayPool(POOL_BYTES);
+  /** The wasm kernel set's heap, pool and kernels, made on first use. */
+  private wasm: WasmRuntime | undefined;
+
+  private wasmRuntime(): WasmRuntime {
+    this.wasm ??= new WasmRuntime(POOL_BYTES, KERNELS);
+    return this.wasm;
+  }
 
   alloc(dtype: DType, size: number): TypedArray {
+    if (getCpuKernels() === 'wasm') return this.wasmRuntime().alloc(dtype, size);
     return this.pool.take(dtype, size);
   }
   write(handle: TypedArray, _dtype: DType, data: TypedArray): void {
@@ -69,10 +81,11 @@ export class CpuBackend implements Backend<TypedArray> {
   }
   free(handle: TypedArray, dtype: DType): void {
     // Called once the last storage holder let go: nothing else references `handle`.
-    this.pool.give(dtype, handle);
+    if (this.wasm?.heap.owns(handle)) this.wasm.pool.give(dtype, handle);
+    else this.pool.give(dtype, handle);
   }
   pooledBytes(): number {
-    return this.pool.bytes;
+    return this.pool.bytes + (this.wasm?.pooledBytes ?? 0);
   }
   run<P extends KernelPrim>(
     prim: P,
@@ -80,6 +93,7 @@ export class CpuBackend implements Backend<TypedArray> {
     out: View<TypedArray>,
     attrs: PrimAttrs[P],
   ): void {
-    (KERNELS[prim] as CpuKernel<P>)(inputs, out, attrs);
+    const table = getCpuKernels() === 'wasm' ? this.wasmRuntime().kernels : KERNELS;
+    (table[prim] as CpuKernel<P>)(inputs, out, attrs);
   }
 }

@@ -10,20 +10,31 @@ export class ArrayPool {
   /** Bytes currently held for reuse. */
   bytes = 0;
 
-  /** @param maxBytes arrays freed beyond this many pooled bytes are left to the GC. */
-  constructor(readonly maxBytes: number) {}
+  /**
+   * @param maxBytes arrays freed beyond this many pooled bytes are left to the GC (or `discard`).
+   * @param allocate makes a fresh zero-filled array (default: a new typed array).
+   * @param discard takes arrays the pool does not keep (default: none, the GC reclaims them).
+   */
+  constructor(
+    readonly maxBytes: number,
+    private readonly allocate: (dtype: DType, size: number) => TypedArray = allocArray,
+    private readonly discard?: (array: TypedArray) => void,
+  ) {}
 
   /** A zero-filled array of `size` elements: a pooled one when available, else a fresh one. */
   take(dtype: DType, size: number): TypedArray {
     const reused = this.lists.get(dtype)?.get(size)?.pop();
-    if (!reused) return allocArray(dtype, size);
+    if (!reused) return this.allocate(dtype, size);
     this.bytes -= reused.byteLength;
     return reused.fill(0);
   }
 
   /** Keeps `array` (no longer referenced by any storage) for a later `take`. */
   give(dtype: DType, array: TypedArray): void {
-    if (array.length === 0 || this.bytes + array.byteLength > this.maxBytes) return;
+    if (array.length === 0 || this.bytes + array.byteLength > this.maxBytes) {
+      this.discard?.(array);
+      return;
+    }
     const bySize = this.lists.get(dtype) as Map<number, TypedArray[]>;
     const list = bySize.get(array.length);
     if (list) list.push(array);

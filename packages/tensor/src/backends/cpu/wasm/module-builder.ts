@@ -158,15 +158,25 @@ export class Code {
     return this;
   }
 
-  /** `if ... (else ...) end`, consuming an i32 condition already on the stack. */
-  ifThen(then: () => void, otherwise?: () => void): this {
-    this.bytes.push(OP.if, BLOCK_VOID);
+  /**
+   * `if ... (else ...) end`, consuming an i32 condition already on the stack; with `result`, both
+   * arms leave one value of that type (an expression-valued if).
+   */
+  ifThen(then: () => void, otherwise?: () => void, result?: ValType): this {
+    this.bytes.push(OP.if, result === undefined ? BLOCK_VOID : VALTYPE[result]);
     then();
     if (otherwise) {
       this.bytes.push(OP.else);
       otherwise();
     }
     this.bytes.push(OP.end);
+    return this;
+  }
+
+  /** Calls function `index` of this module (arguments already on the stack). */
+  call(index: number): this {
+    this.bytes.push(OP.call);
+    unsignedLeb(index, this.bytes);
     return this;
   }
 

@@ -1,0 +1,99 @@
+/**
+ * CPU storage inside one shared WebAssembly.Memory, so generated kernels (and worker threads)
+ * reach every tensor without a copy per op. Storage handles stay typed arrays: a view made on a
+ * shared memory's buffer keeps working after `memory.grow` (the SharedArrayBuffer it was made
+ * on is never detached, it only stops being the whole memory), so the TypeScript kernels run on
+ * the same storage unchanged. A non-shared memory would detach every view on grow; that is why
+ * the wasm kernel set requires shared memory (simd.ts) and otherwise leaves the TS set in charge.
+ *
+ * Allocation is by size class: a request is rounded up to a multiple of a quarter of its power of
+ * two (at most 25% waste; 64 bytes at least), freed blocks go to their class's free list and are
+ * reused before the top of the heap moves. Memory never shrinks (WebAssembly cannot), so free
+ * lists are the pool; `freeBytes` reports what they hold.
+ */
+import { ARRAY_TYPES, bytesPerElement, type DType, type TypedArray } from '../../../dtype.js';
+
+const PAGE = 65536;
+/** wasm32's limit (4 GiB); a shared memory reserves address space for it, not physical memory. */
+export const MAX_PAGES = 65536;
+/** Byte alignment of every block: v128 loads want 16. */
+const ALIGN = 16;
+
+/** The size class of a request: a multiple of 2^(floor(log2(bytes - 1)) - 2), 64 at least. */
+export function sizeClass(bytes: number): number {
+  if (bytes <= 64) return 64;
+  const step = 2 ** (Math.floor(Math.log2(bytes - 1)) - 2);
+  return Math.ceil(bytes / step) * step;
+}
+
+export class WasmHeap {
+  readonly memory: WebAssembly.Memory;
+  /** Byte address of the first never-used byte. */
+  private top = 64; // address 0 stays unused, so a zero pointer is never a live block
+  private readonly free = new Map<number, number[]>();
+  /** Bytes in the free lists. */
+  freeBytes = 0;
+  /** Every SharedArrayBuffer this memory has exposed (one per grow): how `owns` recognises views. */
+  private readonly buffers = new Set<ArrayBufferLike>();
+
+  constructor(initialPages = 256) {
+    this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES, shared: true });
+    this.buffers.add(this.memory.buffer);
+  }
+
+  /** Byte address of a zero-filled block of at least `bytes`; undefined when the memory is full. */
+  allocBytes(bytes: number): number | undefined {
+    const size = sizeClass(bytes);
+    const reused = this.free.get(size)?.pop();
+    if (reused !== undefined) {
+      this.freeBytes -= size;
+      new Uint8Array(this.memory.buffer, reused, size).fill(0);
+      return reused;
+    }
+    const address = this.top;
+    const end = address + size;
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      const pages = Math.ceil((end - have) / PAGE);
+      // Grow at least geometrically (fewer grows, fewer buffer objects), within the maximum.
+      const current = have / PAGE;
+      const want = Math.min(Math.max(pages, current >> 1), MAX_PAGES - current);
+      if (want < pages) return undefined;
+      this.memory.grow(want);
+      this.buffers.add(this.memory.buffer);
+    }
+    this.top = end;
+    return address; // never used before: still zero
+  }
+
+  freeAddress(address: number, bytes: number): void {
+    const size = sizeClass(bytes);
+    const list = this.free.get(size);
+    if (list) list.push(address);
+    else this.free.set(size, [address]);
+    this.freeBytes += size;
+  }
+
+  /** A zero-filled typed array of `size` elements on this memory, or undefined when it is full. */
+  allocArray(dtype: DType, size: number): TypedArray | undefined {
+    const address = this.allocBytes(Math.max(size, 1) * bytesPerElement(dtype));
+    if (address === undefined) return undefined;
+    // A SharedArrayBuffer: typed as ArrayBuffer only because the constructors are a union here.
+    return new ARRAY_TYPES[dtype](this.memory.buffer as ArrayBuffer, address, size);
+  }
+
+  /** Returns an array made by `allocArray` to the free lists. */
+  freeArray(array: TypedArray): void {
+    this.freeAddress(array.byteOffset, Math.max(array.length, 1) * array.BYTES_PER_ELEMENT);
+  }
+
+  /** Whether `array` is a view on this memory (kernels may then address it directly). */
+  owns(array: TypedArray): boolean {
+    return this.buffers.has(array.buffer);
+  }
+
+  /** Bytes the memory spans now. */
+  get capacity(): number {
+    return this.memory.buffer.byteLength;
+  }
+}
