@@ -10,7 +10,7 @@
  * `lora_B2.weight`.
  */
 import { kaimingUniform, type Linear, parameter, subSeed } from '@webgrad/nn';
-import { svdLowRank, type Tensor, tidyAsync, zeros } from '@webgrad/tensor';
+import { svdLowRank, type Tensor, TensorError, tidyAsync, zeros } from '@webgrad/tensor';
 import { AdapterLayer, type AdapterLayerOptions } from './adapter-layer.js';
 import { type AbbaImpl, type AbbaInit, type AbbaScaling, resolveConfig, scalingOf } from './config.js';
 import { type AbbaFactors, abbaDeltaFused, abbaDeltaNaive, abbaDeltaPlain, abbaDeltaWeight } from './khatri-rao.js';
@@ -94,7 +94,8 @@ export class ABBALinear extends AdapterLayer {
   async initFromSvd(niter = 10, seed?: number): Promise<void> {
     const w0 = this.originalWeight;
     const k = Math.min(w0.shape[0] as number, w0.shape[1] as number);
-    if (this.r1 > k) throw new Error(`ABBALinear: SVD init needs r1 <= min(out, in) = ${k}, got r1 = ${this.r1}`);
+    if (this.r1 > k)
+      throw new TensorError('value', `ABBALinear: SVD init needs r1 <= min(out, in) = ${k}, got r1 = ${this.r1}`);
     await tidyAsync(async () => {
       const { u, s, v } = await svdLowRank(w0, this.r1, { niter, seed });
       const root = s.sqrt(); // [r1]

@@ -5,7 +5,7 @@
  */
 import { noGrad } from '@webgrad/autograd';
 import { Dropout, type Linear, Module, subSeed } from '@webgrad/nn';
-import { detach, keep, type Tensor, tidy } from '@webgrad/tensor';
+import { detach, keep, type Tensor, TensorError, tidy } from '@webgrad/tensor';
 import type { AdapterMethod } from './config.js';
 
 /** Options every adapter layer takes. */
@@ -32,7 +32,8 @@ export abstract class AdapterLayer extends Module {
 
   constructor(base: Linear, scale: number, opts: AdapterLayerOptions) {
     super();
-    if (!Number.isFinite(scale)) throw new Error(`${new.target.name}: scale must be finite, got ${scale}`);
+    if (!Number.isFinite(scale))
+      throw new TensorError('value', `${new.target.name}: scale must be finite, got ${scale}`);
     this.base = base;
     base.requiresGrad(false);
     this.scale = scale;
@@ -71,8 +72,17 @@ export abstract class AdapterLayer extends Module {
     return this.adapterTensors().reduce((n, [, t]) => n + t.size, 0);
   }
 
-  /** x [..., in] -> [..., out]: base(x) + delta(dropout(x)), or base(x) alone while merged. */
+  /**
+   * x [..., in] -> [..., out]: base(x) + delta(dropout(x)), or base(x) alone while merged. A
+   * merged layer in training mode raises (nothing would train): `unmerge` to train, `eval()` to infer.
+   */
   forward(x: Tensor): Tensor {
+    if (this.merged && this.training && this.adapterTensors().some(([, t]) => t.requiresGrad))
+      throw new TensorError(
+        'state',
+        `${this.constructor.name}: forward in training mode while merged: the adapter's parameters would get no ` +
+          'gradient. Call unmerge(model) to train, or model.eval() to run the merged weights for inference',
+      );
     const y = this.base.forward(x); // checks x's last dim
     if (this.merged) return y;
     const x2 = x.ndim === 2 ? x : x.reshape([-1, this.inFeatures]); // [N, in]

@@ -8,6 +8,7 @@
  * applied to the effective rank r1 r2); the released code instead uses s = sqrt(alpha1) sqrt(alpha2)
  * with no rank term. The two are the same number when alpha = sqrt(alpha1 alpha2 r1 r2).
  */
+import { TensorError } from '@webgrad/tensor';
 
 /** The adapter methods behind one interface. */
 export type AdapterMethod = 'abba' | 'lora' | 'hira';
@@ -93,12 +94,14 @@ export interface ResolvedConfig {
 const METHODS: readonly AdapterMethod[] = ['abba', 'lora', 'hira'];
 
 function positiveInt(name: string, v: number): number {
-  if (!Number.isInteger(v) || v < 1) throw new Error(`adapter config: ${name} must be a positive integer, got ${v}`);
+  if (!Number.isInteger(v) || v < 1)
+    throw new TensorError('value', `adapter config: ${name} must be a positive integer, got ${v}`);
   return v;
 }
 
 function oneOf<T extends string>(name: string, v: T, allowed: readonly T[]): T {
-  if (!allowed.includes(v)) throw new Error(`adapter config: ${name} must be one of ${allowed.join(', ')}, got ${v}`);
+  if (!allowed.includes(v))
+    throw new TensorError('value', `adapter config: ${name} must be one of ${allowed.join(', ')}, got ${v}`);
   return v;
 }
 
@@ -114,13 +117,19 @@ export function resolveConfig(config: AdapterConfig): ResolvedConfig {
     (typeof t === 'string' && t.length > 0) ||
     (Array.isArray(t) && t.length > 0 && t.every((s) => typeof s === 'string' && s.length > 0));
   if (!okTargets)
-    throw new Error('adapter config: targetModules must be a non-empty name, a non-empty list of names, or a RegExp');
+    throw new TensorError(
+      'value',
+      'adapter config: targetModules must be a non-empty name, a non-empty list of names, or a RegExp',
+    );
   let { r, r1, r2 } = config;
   if (method === 'abba') {
     if (r !== undefined && (r1 === undefined || r2 === undefined)) {
       positiveInt('r', r);
       if (r % 2 !== 0)
-        throw new Error(`adapter config: ABBA at a LoRA budget r needs an even r (r1 = r2 = r/2), got ${r}`);
+        throw new TensorError(
+          'value',
+          `adapter config: ABBA at a LoRA budget r needs an even r (r1 = r2 = r/2), got ${r}`,
+        );
     }
     r1 = positiveInt('r1', r1 ?? (r !== undefined ? r / 2 : 8));
     r2 = positiveInt('r2', r2 ?? (r !== undefined ? r / 2 : 8));
@@ -133,13 +142,15 @@ export function resolveConfig(config: AdapterConfig): ResolvedConfig {
   const scaling = oneOf('scaling', config.scaling ?? 'rank', ['rank', 'authors']);
   // Defaults give s = 1 (LoRA / HiRA alpha = r; ABBA alpha = sqrt(r1 r2), or 1 with 'authors').
   const alpha = config.alpha ?? (method !== 'abba' ? r : scaling === 'rank' ? Math.sqrt(r1 * r2) : 1);
-  if (!Number.isFinite(alpha)) throw new Error(`adapter config: alpha must be a finite number, got ${alpha}`);
+  if (!Number.isFinite(alpha))
+    throw new TensorError('value', `adapter config: alpha must be a finite number, got ${alpha}`);
   const alpha2 = config.alpha2 ?? alpha;
   const dropout = config.dropout ?? 0;
-  if (!(dropout >= 0 && dropout < 1)) throw new Error(`adapter config: dropout must be in [0, 1), got ${dropout}`);
+  if (!(dropout >= 0 && dropout < 1))
+    throw new TensorError('value', `adapter config: dropout must be in [0, 1), got ${dropout}`);
   const svdNiter = config.svdNiter ?? 10;
   if (!Number.isInteger(svdNiter) || svdNiter < 0)
-    throw new Error(`adapter config: svdNiter must be an integer >= 0, got ${svdNiter}`);
+    throw new TensorError('value', `adapter config: svdNiter must be an integer >= 0, got ${svdNiter}`);
   return {
     method,
     targetModules: t,

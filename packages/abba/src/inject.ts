@@ -3,6 +3,7 @@
  * `inject_adapter`), freeze everything else, and report trainable vs total parameters.
  */
 import { Linear, type Module, subSeed } from '@webgrad/nn';
+import { TensorError } from '@webgrad/tensor';
 import { ABBALinear } from './abba.js';
 import { AdapterLayer } from './adapter-layer.js';
 import { type AdapterConfig, type AdapterMethod, matchesTarget, type ResolvedConfig, resolveConfig } from './config.js';
@@ -63,7 +64,7 @@ export function setSubmodule(root: Module, path: string, value: Module): void {
   let owner = root as unknown as Record<string, unknown>;
   for (const p of parts.slice(0, -1)) owner = owner[p] as Record<string, unknown>;
   const last = parts[parts.length - 1] as string;
-  if (!(owner[last] instanceof Object)) throw new Error(`setSubmodule: no module at '${path}'`);
+  if (!(owner[last] instanceof Object)) throw new TensorError('value', `setSubmodule: no module at '${path}'`);
   owner[last] = value;
 }
 
@@ -112,17 +113,19 @@ export function countParameters(model: Module): [number, number] {
 export async function applyAdapter(model: Module, config: AdapterConfig): Promise<AdapterSummary> {
   const c = resolveConfig(config);
   if (configs.has(model) || adapterLayers(model).length > 0)
-    throw new Error('applyAdapter: the model already has adapters; call mergeAndUnload(model) first');
+    throw new TensorError('state', 'applyAdapter: the model already has adapters; call mergeAndUnload(model) first');
   const linears = model.namedModules().filter((e): e is [string, Linear] => e[1] instanceof Linear && e[0] !== '');
   const targets = linears.filter(([path]) => matchesTarget(path, c.targetModules));
   if (targets.length === 0)
-    throw new Error(
+    throw new TensorError(
+      'value',
       `applyAdapter: no Linear module matches targetModules ${String(c.targetModules)}; Linear modules are: ${linears.map(([p]) => p).join(', ') || '(none)'}`,
     );
   if (c.method === 'abba' && c.init === 'svd') {
     const small = targets.filter(([, l]) => c.r1 > Math.min(l.inFeatures, l.outFeatures));
     if (small.length > 0)
-      throw new Error(
+      throw new TensorError(
+        'value',
         `applyAdapter: SVD init needs r1 <= min(out, in); r1 = ${c.r1} is too large for ${small.map(([p, l]) => `${p} [${l.outFeatures}, ${l.inFeatures}]`).join(', ')}`,
       );
   }

@@ -14,10 +14,10 @@
  * - `abbaDeltaNaive`: materialises dW = s (B1 A1) ⊙ (B2 A2) (Eq. 2) and multiplies by it.
  */
 import { customVjp } from '@webgrad/autograd';
-import { type Tensor, tidy } from '@webgrad/tensor';
+import { type Tensor, TensorError, tidy } from '@webgrad/tensor';
 
 function dims2(name: string, t: Tensor): [number, number] {
-  if (t.ndim !== 2) throw new Error(`khatri-rao: ${name} must be 2-d, got [${t.shape.join(', ')}]`);
+  if (t.ndim !== 2) throw new TensorError('shape', `khatri-rao: ${name} must be 2-d, got [${t.shape.join(', ')}]`);
   return t.shape as [number, number];
 }
 
@@ -28,7 +28,8 @@ function dims2(name: string, t: Tensor): [number, number] {
 export function rowKhatriRao(p: Tensor, q: Tensor): Tensor {
   const [m, r1] = dims2('p', p);
   const [mq, r2] = dims2('q', q);
-  if (m !== mq) throw new Error(`rowKhatriRao: row counts differ: p is [${m}, ${r1}], q is [${mq}, ${r2}]`);
+  if (m !== mq)
+    throw new TensorError('shape', `rowKhatriRao: row counts differ: p is [${m}, ${r1}], q is [${mq}, ${r2}]`);
   return p
     .reshape([m, r1, 1])
     .mul(q.reshape([m, 1, r2]))
@@ -42,7 +43,8 @@ export function rowKhatriRao(p: Tensor, q: Tensor): Tensor {
 export function columnKhatriRao(a1: Tensor, a2: Tensor): Tensor {
   const [r1, n] = dims2('a1', a1);
   const [r2, n2] = dims2('a2', a2);
-  if (n !== n2) throw new Error(`columnKhatriRao: column counts differ: a1 is [${r1}, ${n}], a2 is [${r2}, ${n2}]`);
+  if (n !== n2)
+    throw new TensorError('shape', `columnKhatriRao: column counts differ: a1 is [${r1}, ${n}], a2 is [${r2}, ${n2}]`);
   return a1
     .reshape([r1, 1, n])
     .mul(a2.reshape([1, r2, n]))
@@ -69,7 +71,7 @@ function checkFactors(op: string, x: Tensor | undefined, f: AbbaFactors): void {
     na2 !== n && `A2 has ${na2} columns but A1 has ${n}`,
     x && (x.ndim !== 2 || x.shape[1] !== n) && `x [${x.shape.join(', ')}] must be [N, ${n}]`,
   ].filter(Boolean);
-  if (bad.length > 0) throw new Error(`${op}: ${bad.join('; ')}`);
+  if (bad.length > 0) throw new TensorError('value', `${op}: ${bad.join('; ')}`);
 }
 
 /**

@@ -26,9 +26,11 @@ import {
   isFloat,
   log,
   logicalAnd,
+  logicalOr,
   lt,
   matmul,
   mul,
+  ne,
   neg,
   type Prim,
   type PrimAttrs,
@@ -70,22 +72,34 @@ function safeLog(a: Tensor): Tensor {
 }
 
 /**
- * The share of d max(a, b) that goes to each operand: 1 to the larger one, and
- * NOTE: 1/2 to each at ties (a == b), so the two shares always sum to 1.
+ * 1 where `x` produced the maximum `out` (x == out, or x is NaN: a NaN operand makes the maximum
+ * NaN), else 0, in x's dtype. Comparing with the output (as JAX's _balanced_eq does) sends the
+ * gradient of a NaN maximum to the NaN instead of nowhere (NaN == NaN is false).
  */
-function maxShares(a: Tensor, b: Tensor): [Tensor, Tensor] {
-  const dt = a.dtype;
-  const tie = mul(cast(eq(a, b), dt), 0.5);
-  return [add(cast(gt(a, b), dt), tie), add(cast(lt(a, b), dt), tie)];
+function producedMax(x: Tensor, out: Tensor): Tensor {
+  return cast(logicalOr(eq(x, out), ne(x, x)), x.dtype);
 }
 
 /**
- * d maxReduce: g goes to the maxima of each group; NOTE: at ties it is shared equally among
- * them (each of k maxima gets g / k), so the subgradient sums to g.
+ * The share of d max(a, b) that goes to each operand: 1 to the one that produced the maximum
+ * (the larger one, or the NaN), and NOTE: 1/2 to each at ties (a == b, or both NaN), so the two
+ * shares always sum to 1.
+ */
+function maxShares(a: Tensor, b: Tensor, out: Tensor): [Tensor, Tensor] {
+  const ha = producedMax(a, out);
+  const hb = producedMax(b, out);
+  const half = mul(mul(ha, hb), 0.5);
+  return [sub(ha, half), sub(hb, half)];
+}
+
+/**
+ * d maxReduce: g goes to the maxima of each group (to its NaNs when it holds any: they make the
+ * maximum NaN); NOTE: at ties it is shared equally among them (each of k maxima gets g / k), so
+ * the subgradient sums to g.
  */
 function maxReduceVjp(g: Tensor, out: Tensor, x: Tensor, axes: readonly number[]): Tensor {
   const kept = keptShape(x.shape, axes);
-  const isMax = cast(eq(x, reshape(out, kept)), x.dtype);
+  const isMax = producedMax(x, reshape(out, kept));
   const share = div(isMax, sum(isMax, axes, true));
   return mul(share, reshape(g, kept));
 }
@@ -175,9 +189,9 @@ export const RULES = {
     () => mul(g, mul(b as Tensor, pow(a as Tensor, sub(b as Tensor, 1)))),
     () => mul(g, mul(out, safeLog(a as Tensor))),
   ],
-  max: (g, _out, [a, b]) => {
+  max: (g, out, [a, b]) => {
     let shares: [Tensor, Tensor] | undefined;
-    const share = (i: 0 | 1) => (shares ??= maxShares(a as Tensor, b as Tensor))[i];
+    const share = (i: 0 | 1) => (shares ??= maxShares(a as Tensor, b as Tensor, out))[i];
     return [() => mul(g, share(0)), () => mul(g, share(1))];
   },
   cmplt: () => [undefined, undefined],

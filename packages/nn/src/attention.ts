@@ -1,5 +1,5 @@
 /** Multi-head causal self-attention (Vaswani et al., 2017) with an optional KV cache. */
-import { concat, type Device, type DType, keep, type Tensor, tensor, where } from '@webgrad/tensor';
+import { concat, type Device, type DType, keep, type Tensor, TensorError, tensor, where } from '@webgrad/tensor';
 import { Dropout } from './dropout.js';
 import { subSeed } from './init.js';
 import { Linear } from './linear.js';
@@ -68,7 +68,8 @@ export class CausalSelfAttention extends Module {
     opts: AttentionOptions = {},
   ) {
     super();
-    if (nEmbd % nHead !== 0) throw new Error(`CausalSelfAttention: nEmbd ${nEmbd} is not divisible by nHead ${nHead}`);
+    if (nEmbd % nHead !== 0)
+      throw new TensorError('shape', `CausalSelfAttention: nEmbd ${nEmbd} is not divisible by nHead ${nHead}`);
     const { dropout = 0, bias = true, blockSize = 1024, dtype, device, seed } = opts;
     this.blockSize = blockSize;
     this.cAttn = new Linear(nEmbd, 3 * nEmbd, { bias, dtype, device, seed: subSeed(seed, 0) });
@@ -84,12 +85,16 @@ export class CausalSelfAttention extends Module {
   forward(x: Tensor, cache?: KVCache): Tensor {
     const [B, T, C] = x.shape as [number, number, number];
     if (x.ndim !== 3 || C !== this.nEmbd)
-      throw new Error(
+      throw new TensorError(
+        'shape',
         `CausalSelfAttention(${this.nEmbd}, ${this.nHead}): input [${x.shape.join(', ')}] must be [B, T, ${this.nEmbd}]`,
       );
     const past = cache?.length ?? 0;
     if (past + T > this.blockSize)
-      throw new Error(`CausalSelfAttention: ${past} cached + ${T} new positions exceed blockSize ${this.blockSize}`);
+      throw new TensorError(
+        'shape',
+        `CausalSelfAttention: ${past} cached + ${T} new positions exceed blockSize ${this.blockSize}`,
+      );
     const H = this.nHead;
     const D = C / H;
     const qkv = this.cAttn.forward(x); // [B, T, 3C]

@@ -1,5 +1,5 @@
 /** Dropout (Srivastava et al., 2014), inverted: kept units are scaled by 1 / (1 - p) in training. */
-import { rand, type Tensor, where } from '@webgrad/tensor';
+import { rand, type Tensor, TensorError, where } from '@webgrad/tensor';
 import { subSeed } from './init.js';
 import { Module } from './module.js';
 
@@ -18,7 +18,7 @@ export class Dropout extends Module {
     opts: { seed?: number } = {},
   ) {
     super();
-    if (!(p >= 0 && p <= 1)) throw new Error(`Dropout: p must be in [0, 1], got ${p}`);
+    if (!(p >= 0 && p <= 1)) throw new TensorError('value', `Dropout: p must be in [0, 1], got ${p}`);
     this.seed = opts.seed;
   }
 

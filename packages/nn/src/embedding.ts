@@ -1,5 +1,6 @@
 /** Embedding: a lookup table of vectors indexed by integer ids (torch.nn.Embedding). */
 import type { Tensor } from '@webgrad/tensor';
+import { TensorError } from '@webgrad/tensor';
 import { type InitOptions, normal } from './init.js';
 import { Module, parameter } from './module.js';
 
@@ -22,7 +23,10 @@ export class Embedding extends Module {
   /** ids (int32, any shape) -> [...ids.shape, embeddingDim]. */
   forward(ids: Tensor): Tensor {
     if (ids.dtype !== 'int32')
-      throw new Error(`Embedding(${this.numEmbeddings}, ${this.embeddingDim}): ids must be int32, got ${ids.dtype}`);
+      throw new TensorError(
+        'dtype',
+        `Embedding(${this.numEmbeddings}, ${this.embeddingDim}): ids must be int32, got ${ids.dtype}`,
+      );
     return this.weight.take(ids, 0);
   }
 }

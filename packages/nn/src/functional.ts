@@ -1,5 +1,6 @@
 /** Calling a module with substituted parameters: the bridge from modules to functional autodiff. */
 import type { Tensor } from '@webgrad/tensor';
+import { TensorError } from '@webgrad/tensor';
 import type { Module } from './module.js';
 
 /**
@@ -16,7 +17,11 @@ export function functionalCall<M extends Module, R>(module: M, params: Record<st
   try {
     for (const [name, value] of Object.entries(params)) {
       const slot = slots.get(name);
-      if (!slot) throw new Error(`functionalCall: ${module.constructor.name} has no parameter or buffer '${name}'`);
+      if (!slot)
+        throw new TensorError(
+          'value',
+          `functionalCall: ${module.constructor.name} has no parameter or buffer '${name}'`,
+        );
       restore.push([slot.owner, slot.key, slot.owner[slot.key]]);
       slot.owner[slot.key] = value;
     }

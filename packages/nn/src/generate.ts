@@ -1,6 +1,6 @@
 /** Autoregressive sampling from a GPT with a KV cache: temperature, top-k, greedy, seeded. */
 import { noGrad } from '@webgrad/autograd';
-import { type Device, rand, type Tensor, tensor, tidy } from '@webgrad/tensor';
+import { type Device, rand, type Tensor, TensorError, tensor, tidy } from '@webgrad/tensor';
 import type { KVCache } from './attention.js';
 import { subSeed } from './init.js';
 
@@ -39,10 +39,11 @@ export async function generate(
 ): Promise<number[] | Tensor> {
   const { maxNewTokens, temperature = 1, topK, seed } = opts;
   if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0)
-    throw new Error(`generate: maxNewTokens must be a non-negative integer, got ${maxNewTokens}`);
-  if (!(temperature >= 0)) throw new Error(`generate: temperature must be >= 0, got ${temperature}`);
+    throw new TensorError('value', `generate: maxNewTokens must be a non-negative integer, got ${maxNewTokens}`);
+  if (!(temperature >= 0)) throw new TensorError('value', `generate: temperature must be >= 0, got ${temperature}`);
   const rows = await promptRows(prompt);
-  if (rows.some((r) => r.length === 0)) throw new Error('generate: the prompt must hold at least one token');
+  if (rows.some((r) => r.length === 0))
+    throw new TensorError('value', 'generate: the prompt must hold at least one token');
   const { blockSize, vocabSize } = model.config;
   let caches = model.newCaches();
   const device = model.parameters()[0]?.device;
@@ -80,7 +81,10 @@ export async function generate(
 async function promptRows(prompt: number[] | Tensor): Promise<number[][]> {
   if (Array.isArray(prompt)) return [[...prompt]];
   if (prompt.dtype !== 'int32' || (prompt.ndim !== 1 && prompt.ndim !== 2))
-    throw new Error(`generate: prompt must be int32 [T] or [B, T], got [${prompt.shape.join(', ')}] ${prompt.dtype}`);
+    throw new TensorError(
+      'dtype',
+      `generate: prompt must be int32 [T] or [B, T], got [${prompt.shape.join(', ')}] ${prompt.dtype}`,
+    );
   const data = Array.from(await prompt.data());
   const T = prompt.shape[prompt.ndim - 1] as number;
   return Array.from({ length: data.length / Math.max(T, 1) }, (_, b) => data.slice(b * T, (b + 1) * T));
@@ -115,7 +119,7 @@ function pick(logits: ArrayLike<number>, temperature: number, topK: number | und
   }
   let cut = Number.NEGATIVE_INFINITY;
   if (topK !== undefined && topK < logits.length) {
-    if (!(topK >= 1)) throw new Error(`generate: topK must be >= 1, got ${topK}`);
+    if (!(topK >= 1)) throw new TensorError('value', `generate: topK must be >= 1, got ${topK}`);
     cut = Array.from(logits).sort((a, b) => b - a)[topK - 1] as number;
   }
   const max = Array.from(logits).reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY);

@@ -3,7 +3,7 @@
  * wrap it in `parameter()` to train it. Fans follow PyTorch: for a weight of shape
  * [out, in, ...receptive], fanIn = in * prod(receptive) and fanOut = out * prod(receptive).
  */
-import { type Device, type DType, rand, randn, type Tensor } from '@webgrad/tensor';
+import { type Device, type DType, rand, randn, type Tensor, TensorError } from '@webgrad/tensor';
 
 export interface InitOptions {
   dtype?: DType;
@@ -39,7 +39,8 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
 
 /** [fanIn, fanOut] of a weight shape (at least 2-d). */
 export function fans(shape: readonly number[]): [number, number] {
-  if (shape.length < 2) throw new Error(`init: fans need a weight of at least 2 dims, got [${shape.join(', ')}]`);
+  if (shape.length < 2)
+    throw new TensorError('shape', `init: fans need a weight of at least 2 dims, got [${shape.join(', ')}]`);
   const receptive = shape.slice(2).reduce((a, b) => a * b, 1);
   return [(shape[1] as number) * receptive, (shape[0] as number) * receptive];
 }

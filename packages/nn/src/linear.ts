@@ -1,5 +1,6 @@
 /** Linear: y = x W^T + b, as torch.nn.Linear. */
 import type { Tensor } from '@webgrad/tensor';
+import { TensorError } from '@webgrad/tensor';
 import { type InitOptions, kaimingUniform, subSeed, uniform } from './init.js';
 import { Module, parameter } from './module.js';
 
@@ -36,7 +37,8 @@ export class Linear extends Module {
   forward(x: Tensor): Tensor {
     const n = x.shape[x.ndim - 1];
     if (x.ndim === 0 || n !== this.inFeatures)
-      throw new Error(
+      throw new TensorError(
+        'shape',
         `Linear(${this.inFeatures}, ${this.outFeatures}): input [${x.shape.join(', ')}] must end in ${this.inFeatures}`,
       );
     // Fold the leading dims into one so the matmul is a single 2-d product (no per-batch repacking).

@@ -1,5 +1,5 @@
-/** Loss functions: cross-entropy over class logits, mean squared error. */
-import { isFloat, type Tensor, where } from '@webgrad/tensor';
+/** Loss functions: cross-entropy over class logits, mean squared error (more in losses.ts). */
+import { isFloat, type Tensor, TensorError, where } from '@webgrad/tensor';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -24,14 +24,17 @@ export function crossEntropy(logits: Tensor, targets: Tensor, opts: CrossEntropy
   const { ignoreIndex = -100, labelSmoothing = 0, reduction = 'mean' } = opts;
   const C = logits.shape[logits.ndim - 1] as number;
   const lead = logits.shape.slice(0, -1);
-  if (!isFloat(logits.dtype)) throw new Error(`crossEntropy: logits must be float, got ${logits.dtype}`);
-  if (targets.dtype !== 'int32') throw new Error(`crossEntropy: targets must be int32, got ${targets.dtype}`);
+  if (!isFloat(logits.dtype)) throw new TensorError('dtype', `crossEntropy: logits must be float, got ${logits.dtype}`);
+  if (targets.dtype !== 'int32')
+    throw new TensorError('dtype', `crossEntropy: targets must be int32, got ${targets.dtype}`);
   if (logits.ndim < 2 || targets.shape.join() !== lead.join())
-    throw new Error(
+    throw new TensorError(
+      'shape',
       `crossEntropy: logits ${shapeOf(logits)} need targets [${lead.join(', ')}], got ${shapeOf(targets)}`,
     );
   if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
-    throw new Error(`crossEntropy: labelSmoothing must be in [0, 1], got ${labelSmoothing}`);
+    throw new TensorError('value', `crossEntropy: labelSmoothing must be in [0, 1], got ${labelSmoothing}`);
+  checkTargets(targets, C, ignoreIndex);
   const n = targets.size;
   const logp = logits.reshape([n, C]).logSoftmax(-1); // [N, C]
   const t = targets.reshape([n]); // [N]
@@ -43,10 +46,39 @@ export function crossEntropy(logits: Tensor, targets: Tensor, opts: CrossEntropy
     loss = loss.mul(1 - labelSmoothing).add(smooth.mul(labelSmoothing));
   }
   loss = where(valid, loss, 0);
-  return reduce(loss, reduction, 'crossEntropy', valid, lead);
+  return reduceLoss(loss, reduction, 'crossEntropy', valid, lead);
 }
 
-function reduce(
+/**
+ * Every target must be a class in [0, C) or ignoreIndex. Checked here on the CPU (cheap next to
+ * the forward), so the error names crossEntropy and the bad value instead of an inner gather.
+ * On other devices the values are not readable synchronously; gather's own check reports them.
+ */
+function checkTargets(targets: Tensor, C: number, ignoreIndex: number): void {
+  if (targets.device !== 'cpu') return;
+  const data = targets.dataSync();
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i] as number;
+    if (v === ignoreIndex || (v >= 0 && v < C)) continue;
+    const at = targets.ndim > 1 ? ` at [${unravel(i, targets.shape).join(', ')}]` : ` at ${i}`;
+    throw new TensorError(
+      'index',
+      `crossEntropy: target ${v}${at} is out of range for ${C} classes; targets must be in [0, ${C}) or equal ignoreIndex (${ignoreIndex})`,
+    );
+  }
+}
+
+function unravel(flat: number, shape: readonly number[]): number[] {
+  const idx = shape.map(() => 0);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx[d] = flat % (shape[d] as number);
+    flat = Math.floor(flat / (shape[d] as number));
+  }
+  return idx;
+}
+
+/** @internal Applies a loss's `reduction` ('mean' over `valid` when given). */
+export function reduceLoss(
   loss: Tensor,
   reduction: Reduction,
   op: string,
@@ -61,7 +93,7 @@ function reduce(
     case 'mean':
       return valid ? loss.sum().div(valid.cast(loss.dtype).sum()) : loss.mean();
     default:
-      throw new Error(`${op}: reduction must be 'mean', 'sum' or 'none', got '${String(reduction)}'`);
+      throw new TensorError('value', `${op}: reduction must be 'mean', 'sum' or 'none', got '${String(reduction)}'`);
   }
 }
 
@@ -71,8 +103,11 @@ function reduce(
  */
 export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
   if (input.shape.join() !== target.shape.join())
-    throw new Error(`mseLoss: input ${shapeOf(input)} and target ${shapeOf(target)} must have the same shape`);
+    throw new TensorError(
+      'shape',
+      `mseLoss: input ${shapeOf(input)} and target ${shapeOf(target)} must have the same shape`,
+    );
   const d = input.sub(target);
   const sq = d.mul(d);
-  return reduce(sq, opts.reduction ?? 'mean', 'mseLoss', undefined, sq.shape);
+  return reduceLoss(sq, opts.reduction ?? 'mean', 'mseLoss', undefined, sq.shape);
 }

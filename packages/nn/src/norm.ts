@@ -1,5 +1,5 @@
 /** Normalisation layers over the trailing dims: LayerNorm and RMSNorm. */
-import { type Device, type DType, ones, type Tensor, zeros } from '@webgrad/tensor';
+import { type Device, type DType, ones, type Tensor, TensorError, zeros } from '@webgrad/tensor';
 import { Module, parameter } from './module.js';
 
 interface NormOptions {
@@ -12,7 +12,7 @@ interface NormOptions {
 function trailingAxes(name: string, x: Tensor, shape: readonly number[]): number[] {
   const k = shape.length;
   const ok = x.ndim >= k && shape.every((d, i) => x.shape[x.ndim - k + i] === d);
-  if (!ok) throw new Error(`${name}: input [${x.shape.join(', ')}] must end in [${shape.join(', ')}]`);
+  if (!ok) throw new TensorError('shape', `${name}: input [${x.shape.join(', ')}] must end in [${shape.join(', ')}]`);
   return shape.map((_, i) => x.ndim - k + i);
 }
 

@@ -1,5 +1,5 @@
 /** Adam (Kingma & Ba, 2015) and AdamW (Loshchilov & Hutter, 2019), with PyTorch's formulas. */
-import { type Tensor, zerosLike } from '@webgrad/tensor';
+import { type Tensor, TensorError, zerosLike } from '@webgrad/tensor';
 import { Optimizer, type ParamState, type Params } from './optimizer.js';
 
 export interface AdamOptions {
@@ -27,9 +27,10 @@ export class Adam extends Optimizer<AdamOptions> {
   protected override validate(h: AdamOptions): void {
     super.validate(h);
     const [b1, b2] = h.betas;
-    if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1)) throw new Error(`Adam: betas must be in [0, 1), got [${h.betas}]`);
-    if (!(h.eps >= 0)) throw new Error(`Adam: eps must be >= 0, got ${h.eps}`);
-    if (!(h.weightDecay >= 0)) throw new Error(`Adam: weightDecay must be >= 0, got ${h.weightDecay}`);
+    if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1))
+      throw new TensorError('value', `Adam: betas must be in [0, 1), got [${h.betas}]`);
+    if (!(h.eps >= 0)) throw new TensorError('value', `Adam: eps must be >= 0, got ${h.eps}`);
+    if (!(h.weightDecay >= 0)) throw new TensorError('value', `Adam: weightDecay must be >= 0, got ${h.weightDecay}`);
   }
 
   protected update(p: Tensor, grad: Tensor, h: AdamOptions, s: ParamState): void {

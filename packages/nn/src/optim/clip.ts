@@ -1,6 +1,6 @@
 /** Gradient clipping by global norm (Pascanu et al., 2013). */
 import { noGrad } from '@webgrad/autograd';
-import { type Tensor, tidy } from '@webgrad/tensor';
+import { type Tensor, TensorError, tidy } from '@webgrad/tensor';
 
 /**
  * Scales every `.grad` by min(1, maxNorm / (total + 1e-6)), where total is the 2-norm of all
@@ -9,7 +9,7 @@ import { type Tensor, tidy } from '@webgrad/tensor';
  * @example backward(loss); clipGradNorm(model.parameters(), 1.0); opt.step();
  */
 export function clipGradNorm(params: readonly Tensor[], maxNorm: number): Tensor | undefined {
-  if (!(maxNorm > 0)) throw new Error(`clipGradNorm: maxNorm must be > 0, got ${maxNorm}`);
+  if (!(maxNorm > 0)) throw new TensorError('value', `clipGradNorm: maxNorm must be > 0, got ${maxNorm}`);
   const grads = params.flatMap((p) => (p.grad ? [p.grad] : []));
   const first = grads[0];
   if (!first) return undefined;

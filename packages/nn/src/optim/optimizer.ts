@@ -3,7 +3,7 @@
  * stateDict/loadStateDict that resume a run exactly. Subclasses implement `update` only.
  */
 import { noGrad } from '@webgrad/autograd';
-import { detach, isFloat, keep, type Tensor, tidy } from '@webgrad/tensor';
+import { detach, isFloat, keep, type Tensor, Tensor as TensorClass, TensorError, tidy } from '@webgrad/tensor';
 
 /** Per-parameter state: the step count and named buffers (moments, momentum). */
 export interface ParamState {
@@ -23,6 +23,26 @@ export interface OptimizerStateDict<H> {
   paramGroups: (H & { params: number[] })[];
 }
 
+/** Catches the common slips in what is passed as `params`, before they become obscure errors. */
+function checkParamsArgument(name: string, params: unknown): void {
+  if (typeof params === 'function')
+    throw new TensorError(
+      'value',
+      `${name}: params is a function, not a list of tensors; call model.parameters() (with the parentheses)`,
+    );
+  if (!Array.isArray(params))
+    throw new TensorError(
+      'value',
+      `${name}: params must be an array of tensors or of { params } groups, got ${typeof params}; pass model.parameters()`,
+    );
+  if (params.length === 0) throw new TensorError('value', `${name}: got an empty parameter list`);
+  params.forEach((p, i) => {
+    const ok = p instanceof TensorClass || (typeof p === 'object' && p !== null && Array.isArray(p.params));
+    if (!ok)
+      throw new TensorError('value', `${name}: params[${i}] is neither a Tensor nor a { params: Tensor[] } group`);
+  });
+}
+
 export abstract class Optimizer<H extends { lr: number }> {
   readonly paramGroups: (H & { params: Tensor[] })[];
   protected readonly state = new Map<Tensor, ParamState>();
@@ -32,14 +52,16 @@ export abstract class Optimizer<H extends { lr: number }> {
     defaults: H,
     private readonly name: string,
   ) {
+    checkParamsArgument(name, params);
     const groups = (
       params.length > 0 && !('params' in (params[0] as object)) ? [{ params }] : params
     ) as ParamGroup<H>[];
     const seen = new Set<Tensor>();
     this.paramGroups = groups.map((g, gi) => {
       for (const p of g.params) {
-        if (seen.has(p)) throw new Error(`${name}: a parameter ${p.toString()} appears twice (group ${gi})`);
-        if (!isFloat(p.dtype)) throw new Error(`${name}: parameters must be float, got ${p.toString()}`);
+        if (seen.has(p))
+          throw new TensorError('value', `${name}: a parameter ${p.toString()} appears twice (group ${gi})`);
+        if (!isFloat(p.dtype)) throw new TensorError('dtype', `${name}: parameters must be float, got ${p.toString()}`);
         seen.add(p);
       }
       const group = { ...defaults, ...g, params: [...g.params] };
@@ -50,7 +72,7 @@ export abstract class Optimizer<H extends { lr: number }> {
 
   /** Throws on invalid hyperparameters (names the optimizer and the value). */
   protected validate(h: H): void {
-    if (!(h.lr >= 0)) throw new Error(`${this.name}: lr must be >= 0, got ${h.lr}`);
+    if (!(h.lr >= 0)) throw new TensorError('value', `${this.name}: lr must be >= 0, got ${h.lr}`);
   }
 
   /** The first group's learning rate; setting it sets every group's (for schedules). */
@@ -75,6 +97,16 @@ export abstract class Optimizer<H extends { lr: number }> {
    * @example backward(loss); opt.step(); opt.zeroGrad();
    */
   step(): void {
+    if (!this.paramGroups.some((g) => g.params.some((p) => p.grad))) {
+      const n = this.paramGroups.reduce((k, g) => k + g.params.length, 0);
+      throw new TensorError(
+        'state',
+        `${this.name}.step: none of its ${n} parameters has a gradient, so nothing would be updated. ` +
+          'Usual causes: the optimizer was built before applyAdapter (build it afterwards, from ' +
+          'model.parameters()), its parameters are frozen (requiresGrad false), or backward(loss) ' +
+          'was not called (or the loss does not depend on these parameters)',
+      );
+    }
     noGrad(() =>
       tidy(() => {
         for (const g of this.paramGroups)
@@ -125,18 +157,24 @@ export abstract class Optimizer<H extends { lr: number }> {
   loadStateDict(sd: OptimizerStateDict<H>): void {
     const sizes = (gs: { params: unknown[] }[]) => gs.map((g) => g.params.length).join(',');
     if (sizes(sd.paramGroups) !== sizes(this.paramGroups))
-      throw new Error(
+      throw new TensorError(
+        'shape',
         `${this.name}.loadStateDict: group sizes [${sizes(sd.paramGroups)}] differ from [${sizes(this.paramGroups)}]`,
       );
     const params = this.paramGroups.flatMap((g) => g.params);
     const next = new Map<Tensor, ParamState>();
     for (const [i, s] of Object.entries(sd.state)) {
       const p = params[Number(i)];
-      if (!p) throw new Error(`${this.name}.loadStateDict: state for parameter ${i}, but there are ${params.length}`);
+      if (!p)
+        throw new TensorError(
+          'shape',
+          `${this.name}.loadStateDict: state for parameter ${i}, but there are ${params.length}`,
+        );
       const buffers: Record<string, Tensor> = {};
       for (const [k, b] of Object.entries(s.buffers)) {
         if (b.dtype !== p.dtype || b.device !== p.device || b.shape.join() !== p.shape.join())
-          throw new Error(
+          throw new TensorError(
+            'shape',
             `${this.name}.loadStateDict: buffer ${k} of parameter ${i} is ${b.toString()}, expected like ${p.toString()}`,
           );
         buffers[k] = keep(detach(b));

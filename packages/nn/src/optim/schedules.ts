@@ -1,11 +1,12 @@
 /** Learning-rate schedules as plain functions of the step: `opt.lr = schedule(step)`. */
+import { TensorError } from '@webgrad/tensor';
 
 /**
  * Linear warmup to `lr` over `warmupSteps`, then constant: lr * (step + 1) / warmupSteps.
  * @example const sched = linearWarmup({ lr: 3e-4, warmupSteps: 100 }); opt.lr = sched(step);
  */
 export function linearWarmup({ lr, warmupSteps }: { lr: number; warmupSteps: number }): (step: number) => number {
-  if (!(warmupSteps >= 0)) throw new Error(`linearWarmup: warmupSteps must be >= 0, got ${warmupSteps}`);
+  if (!(warmupSteps >= 0)) throw new TensorError('value', `linearWarmup: warmupSteps must be >= 0, got ${warmupSteps}`);
   return (step) => (step < warmupSteps ? (lr * (step + 1)) / warmupSteps : lr);
 }
 
@@ -23,7 +24,7 @@ export function cosine(opts: {
 }): (step: number) => number {
   const { lr, totalSteps, warmupSteps = 0, minLr = 0 } = opts;
   if (!(totalSteps > warmupSteps))
-    throw new Error(`cosine: totalSteps (${totalSteps}) must exceed warmupSteps (${warmupSteps})`);
+    throw new TensorError('value', `cosine: totalSteps (${totalSteps}) must exceed warmupSteps (${warmupSteps})`);
   const warm = linearWarmup({ lr, warmupSteps });
   return (step) => {
     if (step < warmupSteps) return warm(step);

@@ -1,5 +1,5 @@
 /** Stochastic gradient descent with momentum, dampening, Nesterov and L2 weight decay. */
-import { detach, type Tensor } from '@webgrad/tensor';
+import { detach, type Tensor, TensorError } from '@webgrad/tensor';
 import { Optimizer, type ParamState, type Params } from './optimizer.js';
 
 export interface SGDOptions {
@@ -23,10 +23,10 @@ export class SGD extends Optimizer<SGDOptions> {
 
   protected override validate(h: SGDOptions): void {
     super.validate(h);
-    if (!(h.momentum >= 0)) throw new Error(`SGD: momentum must be >= 0, got ${h.momentum}`);
-    if (!(h.weightDecay >= 0)) throw new Error(`SGD: weightDecay must be >= 0, got ${h.weightDecay}`);
+    if (!(h.momentum >= 0)) throw new TensorError('value', `SGD: momentum must be >= 0, got ${h.momentum}`);
+    if (!(h.weightDecay >= 0)) throw new TensorError('value', `SGD: weightDecay must be >= 0, got ${h.weightDecay}`);
     if (h.nesterov && (h.momentum <= 0 || h.dampening !== 0))
-      throw new Error('SGD: nesterov needs momentum > 0 and dampening 0');
+      throw new TensorError('value', 'SGD: nesterov needs momentum > 0 and dampening 0');
   }
 
   protected update(p: Tensor, grad: Tensor, h: SGDOptions, s: ParamState): void {

@@ -4,6 +4,7 @@
  * `optimizer` metadata entry as JSON.
  */
 import type { Tensor } from '@webgrad/tensor';
+import { TensorError } from '@webgrad/tensor';
 import type { OptimizerStateDict } from './optimizer.js';
 
 /**
@@ -33,7 +34,7 @@ export function unflattenOptimizerState<H>(
   metadata: Record<string, string>,
 ): OptimizerStateDict<H> {
   const json = metadata.optimizer;
-  if (json === undefined) throw new Error("unflattenOptimizerState: metadata has no 'optimizer' entry");
+  if (json === undefined) throw new TensorError('value', "unflattenOptimizerState: metadata has no 'optimizer' entry");
   const { steps, paramGroups } = JSON.parse(json) as {
     steps: Record<string, number>;
     paramGroups: OptimizerStateDict<H>['paramGroups'];
@@ -43,7 +44,7 @@ export function unflattenOptimizerState<H>(
   for (const [key, t] of Object.entries(tensors)) {
     const m = /^state\.(\d+)\.(\w+)$/.exec(key);
     const entry = m ? state[Number(m[1])] : undefined;
-    if (!m || !entry) throw new Error(`unflattenOptimizerState: unexpected tensor '${key}'`);
+    if (!m || !entry) throw new TensorError('value', `unflattenOptimizerState: unexpected tensor '${key}'`);
     entry.buffers[m[2] as string] = t;
   }
   return { state, paramGroups };

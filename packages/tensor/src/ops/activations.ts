@@ -1,15 +1,18 @@
 /** Activation functions, all composites of primitives (their gradients come from the rules). */
 import type { Tensor } from '../tensor.js';
-import { abs, add, erf, exp, gt, log, maximum, mul, neg, tanh, where } from './elementwise.js';
+import { abs, add, erf, exp, le, log, maximum, mul, neg, tanh, where } from './elementwise.js';
 
 /** 1 / (1 + e^-x), written via tanh so that neither tail overflows: (1 + tanh(x/2)) / 2. */
 export function sigmoid(x: Tensor): Tensor {
   return mul(add(tanh(mul(x, 0.5)), 1), 0.5);
 }
 
-/** max(x, 0). NOTE: the gradient at exactly 0 is 0 (the PyTorch and JAX choice). */
+/**
+ * max(x, 0), with relu(NaN) = NaN (PyTorch): 0 only where x <= 0, which NaN is not. NOTE: the
+ * gradient at exactly 0 is 0 (the PyTorch and JAX choice); at NaN, g passes through.
+ */
 export function relu(x: Tensor): Tensor {
-  return where(gt(x, 0), x, 0);
+  return where(le(x, 0), 0, x);
 }
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
