@@ -8,9 +8,10 @@
  * 'rank' convention) and a `webgrad` block with the exact config and the adapted module paths.
  */
 import { loadSafetensors, type Module, saveSafetensors } from '@webgrad/nn';
-import { platform, type Tensor } from '@webgrad/tensor';
+import { platform, type Tensor, TensorError } from '@webgrad/tensor';
 import { type AdapterMethod, type ResolvedConfig, resolveConfig, scalingOf, type TargetModules } from './config.js';
 import { adapterConfigOf, adapterLayers, applyAdapter, setAdapterConfig } from './inject.js';
+import { checkNotMerged } from './merge.js';
 
 const join = platform.joinPath;
 
@@ -49,7 +50,7 @@ function adapterRecord(model: Module): Record<string, Tensor> {
  */
 export async function saveAdapter(model: Module, dir: string): Promise<void> {
   const c = adapterConfigOf(model);
-  if (!c) throw new Error('saveAdapter: the model has no adapters (call applyAdapter first)');
+  if (!c) throw new TensorError('state', 'saveAdapter: the model has no adapters (call applyAdapter first)');
   const modules = adapterLayers(model).map(([p]) => p);
   const targets = targetsToJson(c.targetModules);
   const s = scalingOf(c);
@@ -90,7 +91,7 @@ function configFromJson(json: Record<string, unknown>, path: string): { config: 
     return { config, modules: w.modules };
   }
   if (json.peft_type !== 'LORA')
-    throw new Error(`loadAdapter: ${path} is neither a webgrad adapter nor a PEFT LoRA config`);
+    throw new TensorError('value', `loadAdapter: ${path} is neither a webgrad adapter nor a PEFT LoRA config`);
   const t = json.target_modules;
   const config = resolveConfig({
     method: 'lora',
@@ -110,10 +111,12 @@ const COMPARED = ['method', 'r', 'r1', 'r2', 'alpha', 'alpha2', 'scaling', 'useR
  * adapters gets them first (applyAdapter with the saved config); a model with adapters must match
  * the saved method, ranks, scaling and adapted modules. Every mismatch (config, missing or
  * unexpected modules and tensors, shapes) is reported in one error before anything changes.
- * Tensors are cast to the parameters' dtype and moved to their device.
+ * Tensors are cast to the parameters' dtype and moved to their device. A merged model raises:
+ * `unmerge(model)` first, so the old update does not stay folded into the base weights.
  * @example await loadAdapter(new GPT(cfg), 'out/abba-run1');
  */
 export async function loadAdapter(model: Module, dir: string): Promise<void> {
+  checkNotMerged('loadAdapter', model);
   const configPath = join(dir, CONFIG_FILE);
   const json = JSON.parse(new TextDecoder().decode(await platform.readFile(configPath))) as Record<string, unknown>;
   const saved = configFromJson(json, configPath);
@@ -162,7 +165,7 @@ async function assignChecked(
   }
   const unexpected = Object.keys(record).filter((k) => !(k in wanted));
   if (unexpected.length) problems.push(`unexpected tensors in the file: ${unexpected.join(', ')}`);
-  if (problems.length > 0) throw new Error(`loadAdapter(${dir}): ${problems.join('; ')}`);
+  if (problems.length > 0) throw new TensorError('value', `loadAdapter(${dir}): ${problems.join('; ')}`);
   for (const [key, p] of Object.entries(wanted)) {
     let v = record[key] as Tensor;
     if (v.dtype !== p.dtype) v = v.cast(p.dtype);

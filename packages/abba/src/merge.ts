@@ -4,16 +4,33 @@
  * recomputed as W - dW, which would round); mergeAndUnload leaves a plain model.
  */
 import type { Module } from '@webgrad/nn';
+import { TensorError } from '@webgrad/tensor';
 import { adapterLayers, forgetAdapterConfig, setSubmodule } from './inject.js';
 
 function layersOf(op: string, model: Module) {
   const layers = adapterLayers(model);
-  if (layers.length === 0) throw new Error(`${op}: the model has no adapter layers (call applyAdapter first)`);
+  if (layers.length === 0)
+    throw new TensorError('state', `${op}: the model has no adapter layers (call applyAdapter first)`);
   return layers;
 }
 
 /**
- * Folds every adapter into its base weight; forward then runs the base layers only.
+ * Raises when any adapter of `model` is merged: `op` would otherwise act on base weights that
+ * still hold the old update (W0 + dW).
+ */
+export function checkNotMerged(op: string, model: Module): void {
+  const merged = adapterLayers(model).filter(([, l]) => l.merged);
+  if (merged.length > 0)
+    throw new TensorError(
+      'state',
+      `${op}: the model's adapters are merged into its base weights (${merged.map(([p]) => p).join(', ')}), ` +
+        'which would keep the old update; call unmerge(model) first (and merge(model) again afterwards if you want)',
+    );
+}
+
+/**
+ * Folds every adapter into its base weight; forward then runs the base layers only (in eval
+ * mode: a merged model in training mode raises, since its adapters would get no gradient).
  * @example merge(model); const logits = model.forward(idx); unmerge(model);
  */
 export function merge(model: Module): void {

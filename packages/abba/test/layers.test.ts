@@ -92,6 +92,7 @@ describe('adapter layers', () => {
         const w0 = Array.from(layer.base.weight.dataSync());
         const x = randn([4, n], { ...f64, seed: seed + 9 });
         const adapted = layer.forward(x);
+        layer.eval(); // merged forward is for inference
         layer.merge();
         expect(layer.merged).toBe(true);
         const merged = layer.forward(x);
