@@ -6,7 +6,7 @@
  *   `requiresGrad === true` when first seen) is a parameter, and stays one after freezing;
  * - a Tensor field named with `registerBuffer` is a buffer: state, but not trained.
  */
-import { type Device, detach, type Tensor, Tensor as TensorClass } from '@webgrad/tensor';
+import { type Device, detach, type Tensor, Tensor as TensorClass, TensorError } from '@webgrad/tensor';
 
 /** A flat `{ dottedName: Tensor }` map: what `stateDict()` returns and checkpoints hold. */
 export type StateDict = Record<string, Tensor>;
@@ -108,6 +108,17 @@ export abstract class Module {
     return this.namedParameters().map(([, p]) => p);
   }
 
+  /**
+   * The number of parameter elements (tied weights counted once); `trainableOnly` counts only
+   * those with requiresGrad.
+   * @example new Linear(3, 2).numParameters() // 8
+   */
+  numParameters({ trainableOnly = false }: { trainableOnly?: boolean } = {}): number {
+    let n = 0;
+    for (const p of this.parameters()) if (!trainableOnly || p.requiresGrad) n += p.size;
+    return n;
+  }
+
   namedBuffers(): [string, Tensor][] {
     return this.slots()
       .filter(([, s]) => s.kind === 'buffer')
@@ -171,7 +182,7 @@ export abstract class Module {
         unexpected.length ? `unexpected keys: ${unexpected.join(', ')}` : '',
         mismatched.length ? `mismatched: ${mismatched.join('; ')}` : '',
       ].filter(Boolean);
-      throw new Error(`${this.constructor.name}.loadStateDict: ${parts.join('. ')}`);
+      throw new TensorError('value', `${this.constructor.name}.loadStateDict: ${parts.join('. ')}`);
     }
     for (const [name, s] of slots) {
       const v = Object.hasOwn(record, name) ? record[name] : undefined;
