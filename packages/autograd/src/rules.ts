@@ -122,17 +122,28 @@ function prodVjp(g: Tensor, x: Tensor, axes: readonly number[]): Tensor {
 /**
  * slice and pad are transposes of each other: the cotangent of a strided slice is g placed back
  * at the sliced positions, i.e. g padded with `start` before, the rest after, and step - 1
- * zeros between elements (lax.pad's interior padding).
+ * zeros between elements (lax.pad's interior padding). A negative step picks the same elements
+ * as the positive step |step| from its last pick, in reverse order: g is reversed on those axes
+ * first (itself a step -1 slice, so this rule stays differentiable).
  */
 function sliceVjp(g: Tensor, x: Tensor, { starts, steps }: PrimAttrs['slice']): Tensor {
-  const low = starts;
-  const interior = steps.map((s) => s - 1);
+  const backward = g.shape.map((n, i) => (steps[i] as number) < 0 && n > 0);
+  const gf = backward.some(Boolean)
+    ? dispatch('slice', [g], {
+        starts: g.shape.map((n, i) => (backward[i] ? n - 1 : 0)),
+        stops: g.shape.map((n, i) => (backward[i] ? -1 : n)),
+        steps: backward.map((b) => (b ? -1 : 1)),
+      })
+    : g;
+  const step = steps.map((s) => Math.abs(s));
+  const low = starts.map((a, i) => (backward[i] ? a - ((g.shape[i] as number) - 1) * (step[i] as number) : a));
+  const interior = step.map((s) => s - 1);
   const high = x.shape.map((d, i) => {
     const n = g.shape[i] as number;
-    const used = n === 0 ? 0 : (n - 1) * (steps[i] as number) + 1;
-    return d - (starts[i] as number) - used;
+    const used = n === 0 ? 0 : (n - 1) * (step[i] as number) + 1;
+    return d - (low[i] as number) - used;
   });
-  return dispatch('pad', [g], { low, high, interior, value: 0 });
+  return dispatch('pad', [gf], { low, high, interior, value: 0 });
 }
 
 /** The cotangent of pad: the strided slice that picks the original elements back out of g. */

@@ -49,15 +49,22 @@ export interface PrimAttrs {
   reshape: { shape: number[] };
   permute: { perm: number[] };
   expand: { shape: number[] };
-  /** Per-axis start, stop (exclusive) and step >= 1, already normalised and clamped. */
+  /**
+   * Per-axis start, stop (exclusive) and non-zero step, already normalised and clamped (Python's
+   * slice.indices): step > 0 needs 0 <= start <= stop <= d; step < 0 needs -1 <= stop <= start < d
+   * and walks backwards (a view with a negative stride).
+   */
   slice: { starts: number[]; stops: number[]; steps: number[] };
   // data movement (kernels)
   /** lax.pad: `low`/`high` edge padding and `interior` padding between elements, filled with `value`. */
   pad: { low: number[]; high: number[]; interior: number[]; value: number };
   concat: { axis: number };
-  /** out[..i..] = x[..index[..i..]..] along `axis` (take_along_axis; index has x's rank). */
+  /**
+   * out[..i..] = x[..index[..i..]..] along `axis` (take_along_axis; index has x's rank). An index
+   * in [-n, 0) counts from the end (NumPy); outside [-n, n) is an 'index' error.
+   */
   gather: { axis: number };
-  /** out = x; out[..index[..i..]..] += src[..i..] along `axis` (index and src share a shape). */
+  /** out = x; out[..index[..i..]..] += src[..i..] along `axis` (index and src share a shape; indices as gather's). */
   scatterAdd: { axis: number };
   /** Batched matrix product [..., M, K] x [..., K, N] -> [..., M, N], batch dims broadcast. */
   matmul: Record<string, never>;
@@ -221,7 +228,9 @@ export const PRIMS = {
       const m = first(inputs);
       const shape = m.shape.map((d, i) => {
         const [a, b, s] = [starts[i] as number, stops[i] as number, steps[i] as number];
-        if (!(s >= 1) || a < 0 || b > d || a > b) {
+        const forward = s >= 1 && a >= 0 && a <= b && b <= d;
+        const backward = s <= -1 && a < d && b >= -1 && b <= a && a >= 0;
+        if (!Number.isInteger(s) || !(forward || backward)) {
           fail('shape', 'slice', `invalid range ${a}:${b}:${s} on axis ${i} of ${fmtShape(m.shape)}`);
         }
         return Math.ceil((b - a) / s);

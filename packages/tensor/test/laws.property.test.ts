@@ -33,6 +33,10 @@ describe('materialize', () => {
           if (t.ndim > 0) expect(t.strides.at(-1)).toBe(2);
         }
         if (op.layout === 'transposed' && op.shape.filter((d) => d > 1).length >= 2) expect(t.isContiguous).toBe(false);
+        if (op.layout === 'reversed' && t.size > 0 && op.shape.some((d) => d > 1)) {
+          expect(t.isContiguous).toBe(false);
+          expect(t.strides.some((st, i) => st < 0 && (op.shape[i] as number) > 1)).toBe(true);
+        }
       }),
       RUNS,
     );

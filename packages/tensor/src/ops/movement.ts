@@ -35,12 +35,17 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   return dispatch('expand', [x], { shape: to });
 }
 
-/** `[start, stop?, step?]` with Python semantics (negative indices count from the end), or an index. */
-export type SliceArg = number | readonly [number?, number?, number?] | null;
+/**
+ * `[start, stop?, step?]` with Python semantics (negative indices count from the end; `null` or
+ * a missing bound means the end of the axis the step walks towards), or an index.
+ */
+export type SliceArg = number | readonly [(number | null)?, (number | null)?, (number | null)?] | null;
 
 /**
- * Basic slicing over the leading axes. A number keeps the axis with size 1 (use `squeeze` to
- * drop it); `null` takes the whole axis. Step must be positive.
+ * Basic slicing over the leading axes, as Python and NumPy slice: a number keeps the axis with
+ * size 1 (use `squeeze` to drop it); `null` takes the whole axis; a negative step walks the axis
+ * backwards (`[null, null, -1]` reverses it) and gives a view with a negative stride.
+ * @example x.slice(null, [null, null, -1]) // x with its second axis reversed, no copy
  */
 export function slice(x: Tensor, ranges: readonly SliceArg[]): Tensor {
   if (ranges.length > x.ndim) fail('shape', 'slice', `${ranges.length} ranges for a tensor of rank ${x.ndim}`);
@@ -57,17 +62,40 @@ export function slice(x: Tensor, ranges: readonly SliceArg[]): Tensor {
       steps.push(1);
       return;
     }
-    const [a, b, s = 1] = r ?? [];
-    if (!Number.isInteger(s) || s < 1) fail('value', 'slice', `step must be a positive integer, got ${s} on axis ${i}`);
-    const clampIdx = (v: number) => Math.min(d, Math.max(0, v < 0 ? v + d : v));
-    const start = a === undefined ? 0 : clampIdx(a);
-    const stop = b === undefined ? d : clampIdx(b);
+    const [a, b, s] = (r ?? []).map((v) => v ?? undefined);
+    const step = s ?? 1;
+    if (!Number.isInteger(step) || step === 0)
+      fail('value', 'slice', `step must be a non-zero integer, got ${step} on axis ${i}`);
+    const [start, stop] = step > 0 ? forwardRange(d, a, b) : backwardRange(d, a, b);
+    if (start === stop) {
+      // Empty on this axis: one canonical form, whatever the step.
+      starts.push(0);
+      stops.push(0);
+      steps.push(1);
+      return;
+    }
     starts.push(start);
-    stops.push(Math.max(start, stop));
-    steps.push(s);
+    stops.push(stop);
+    steps.push(step);
   });
   if (starts.every((a, i) => a === 0 && stops[i] === x.shape[i] && steps[i] === 1)) return x;
   return dispatch('slice', [x], { starts, stops, steps });
+}
+
+/** Python's slice.indices for step > 0: bounds clamped into [0, d], stop >= start. */
+function forwardRange(d: number, a: number | undefined, b: number | undefined): [number, number] {
+  const clampIdx = (v: number) => Math.min(d, Math.max(0, v < 0 ? v + d : v));
+  const start = a === undefined ? 0 : clampIdx(a);
+  const stop = b === undefined ? d : clampIdx(b);
+  return [start, Math.max(start, stop)];
+}
+
+/** Python's slice.indices for step < 0: bounds clamped into [-1, d - 1], stop <= start. */
+function backwardRange(d: number, a: number | undefined, b: number | undefined): [number, number] {
+  const clampIdx = (v: number) => Math.min(d - 1, Math.max(-1, v < 0 ? v + d : v));
+  const start = a === undefined ? d - 1 : clampIdx(a);
+  const stop = b === undefined ? -1 : clampIdx(b);
+  return [start, Math.min(start, stop)];
 }
 
 export function squeeze(x: Tensor, axis?: Axis): Tensor {

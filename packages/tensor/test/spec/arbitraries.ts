@@ -107,7 +107,7 @@ export const withSpecials =
       .tuple(base(n), fixed(n, fc.option(fc.constantFrom(...specials), { freq: 4 })))
       .map(([vs, sp]) => vs.map((v, i) => sp[i] ?? v));
 
-export const layout: fc.Arbitrary<Layout> = fc.constantFrom('contiguous', 'transposed', 'sliced');
+export const layout: fc.Arbitrary<Layout> = fc.constantFrom('contiguous', 'transposed', 'sliced', 'reversed');
 
 /** An operand of `shape` with values from `values` and a random layout. */
 export function operand(s: readonly number[], values: Values, kind: Operand['kind'] = 'float'): fc.Arbitrary<Operand> {

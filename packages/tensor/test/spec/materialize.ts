@@ -25,7 +25,9 @@ const SENTINEL: Record<DType, number> = { float32: Number.NaN, float64: Number.N
  * - 'contiguous': row-major;
  * - 'transposed': stored with the axes reversed, then permuted back (reversed strides);
  * - 'sliced': stored at odd positions of a last axis of length 2d + 1 and sliced out with
- *   start 1, step 2 (non-zero offset, stride 2); 0-d operands sit at offset 1 of a [2] buffer.
+ *   start 1, step 2 (non-zero offset, stride 2); 0-d operands sit at offset 1 of a [2] buffer;
+ * - 'reversed': stored with every axis reversed, then sliced with step -1 on every axis
+ *   (negative strides, offset at the last element).
  * The result is detached: no observer (autograd) saw it being made, so it is a fresh leaf.
  * @example const t = materialize({ shape: [2, 3], data: [1, 2, 3, 4, 5, 6], kind: 'float', layout: 'sliced' },
  *   { dtype: 'float32', device: 'cpu' });
@@ -53,6 +55,10 @@ export function materialize(op: Operand, { dtype, device }: MaterializeOptions):
     const sliced = base.slice(...ranges);
     view = nd === 0 ? sliced.reshape([]) : sliced;
     if (sliced !== view) sliced.dispose();
+  } else if (op.layout === 'reversed' && sizeOfShape(op.shape) > 0) {
+    // Reversing every axis of a row-major array reverses its flat order.
+    base = tensor(Float64Array.from(op.data).reverse(), { dtype: dt, device, shape: op.shape });
+    view = base.slice(...op.shape.map(() => [undefined, undefined, -1] as const));
   } else {
     base = tensor(Float64Array.from(op.data), { dtype: dt, device, shape: op.shape });
     view = base;

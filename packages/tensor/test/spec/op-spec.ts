@@ -21,9 +21,10 @@ export interface Ref {
  * How an operand is laid out in memory when materialised, to exercise strided kernels:
  * 'contiguous'; 'transposed' (stored with the axes reversed, then transposed back: same values,
  * reversed strides); 'sliced' (stored inside a larger buffer and sliced out: non-zero offset,
- * step 2 on the last axis); 'broadcast' is expressed by shapes, not layouts.
+ * step 2 on the last axis); 'reversed' (stored backwards and sliced with step -1 on every axis:
+ * negative strides); 'broadcast' is expressed by shapes, not layouts.
  */
-export type Layout = 'contiguous' | 'transposed' | 'sliced';
+export type Layout = 'contiguous' | 'transposed' | 'sliced' | 'reversed';
 
 export interface Operand extends Ref {
   /** The operand's dtype family: 'float' takes the suite's float dtype; others are fixed. */

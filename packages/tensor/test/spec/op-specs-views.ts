@@ -74,24 +74,30 @@ const permutation = (nd: number) =>
     )
     .chain((perm) => (nd ? fc.tuple(...perm.map((a) => fc.constantFrom(a, a - nd))) : fc.constant([] as number[])));
 
-/** Python slicing (positive steps): negative indices count from the end, then clamp. */
+/**
+ * Python slicing (`slice.indices`): negative indices count from the end, then clamp into
+ * [0, d] for a positive step and into [-1, d - 1] for a negative one.
+ */
 function resolveSlice(d: number, r: SliceArg): [start: number, stop: number, step: number, keep: number] {
   if (typeof r === 'number') {
     const k = r < 0 ? r + d : r;
     return [k, k + 1, 1, 1];
   }
   const [a, b, step = 1] = r ?? [];
-  const clamp = (v: number) => Math.min(d, Math.max(0, v < 0 ? v + d : v));
-  const start = a === undefined ? 0 : clamp(a);
-  const stop = b === undefined ? d : clamp(b);
+  const [lo, hi] = step > 0 ? [0, d] : [-1, d - 1];
+  const clamp = (v: number) => Math.min(hi, Math.max(lo, v < 0 ? v + d : v));
+  const start = a === undefined ? (step > 0 ? 0 : d - 1) : clamp(a);
+  const stop = b === undefined ? (step > 0 ? d : -1) : clamp(b);
   return [start, stop, step, Math.max(0, Math.ceil((stop - start) / step))];
 }
 
 function sliceArg(d: number): fc.Arbitrary<SliceArg> {
   const bound = fc.option(fc.integer({ min: -d - 2, max: d + 2 }), { nil: undefined });
-  const range = fc
-    .tuple(bound, bound, fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }))
-    .map(([a, b, s]) => [a, b, s] as const);
+  const step = fc.option(
+    fc.integer({ min: -3, max: 3 }).filter((v) => v !== 0),
+    { nil: undefined },
+  );
+  const range = fc.tuple(bound, bound, step).map(([a, b, s]) => [a, b, s] as const);
   const arbs: fc.Arbitrary<SliceArg>[] = [range, fc.constant(null)];
   if (d > 0) arbs.push(fc.integer({ min: -d, max: d - 1 }));
   return fc.oneof(...arbs);

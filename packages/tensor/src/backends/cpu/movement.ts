@@ -43,8 +43,9 @@ export function concat(inputs: readonly View[], out: View, axis: number): void {
   }
 }
 
-function outOfRange(op: string, index: number, axis: number, shape: readonly number[]): never {
-  fail('index', op, `index ${index} is out of range for axis ${axis} of ${fmtShape(shape)}`);
+export function outOfRange(op: string, index: number, axis: number, shape: readonly number[]): never {
+  const n = shape[axis] as number;
+  fail('index', op, `index ${index} is out of range for axis ${axis} of ${fmtShape(shape)} (valid: ${-n} to ${n - 1})`);
 }
 
 export function gather(x: View, index: View, out: View, axis: number): void {
@@ -57,8 +58,9 @@ export function gather(x: View, index: View, out: View, axis: number): void {
   forEachRow(walk, [out.offset, index.offset, x.offset], ([o0, i0, x0]) => {
     let [o, i, xo] = [o0 as number, i0 as number, x0 as number];
     for (let k = 0; k < walk.inner; k++, o += os, i += is, xo += xs) {
-      const j = I[i] as number;
-      if (j < 0 || j >= n) outOfRange('gather', j, axis, x.shape);
+      const raw = I[i] as number;
+      const j = raw < 0 ? raw + n : raw; // NumPy: negative indices count from the end
+      if (j < 0 || j >= n) outOfRange('gather', raw, axis, x.shape);
       O[o] = X[xo + j * axisStride] as number;
     }
   });
@@ -76,13 +78,14 @@ export function scatterAdd(x: View, index: View, src: View, out: View, axis: num
   forEachRow(walk, [index.offset], ([i0]) => {
     for (let k = 0, i = i0 as number; k < walk.inner; k++, i += is) {
       const j = I[i] as number;
-      if (j < 0 || j >= n) outOfRange('scatterAdd', j, axis, out.shape);
+      if (j < -n || j >= n) outOfRange('scatterAdd', j, axis, out.shape);
     }
   });
   forEachRow(walk, [index.offset, src.offset, out.offset], ([i0, s0, o0]) => {
     let [i, s, o] = [i0 as number, s0 as number, o0 as number];
     for (let k = 0; k < walk.inner; k++, i += is, s += ss, o += os) {
-      const t = o + (I[i] as number) * axisStride;
+      const j = I[i] as number;
+      const t = o + (j < 0 ? j + n : j) * axisStride;
       O[t] = (O[t] as number) + (S[s] as number);
     }
   });

@@ -91,9 +91,10 @@ export function gatherProgram<H>(x: View<H>, index: View<H>, out: View<H>, axis:
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   ${index0}
   ${offs}
-  let j = ib[io];
+  let n = ${meta.i(x.shape[axis] as number)};
+  let j = select(ib[io], ib[io] + n, ib[io] < 0);
   var v: ${t} = ${zero};
-  if (j >= 0 && j < ${meta.i(x.shape[axis] as number)}) { v = xb[xo + u32(j) * ${meta.u(x.strides[axis] as number)}]; }
+  if (j >= 0 && j < n) { v = xb[xo + u32(j) * ${meta.u(x.strides[axis] as number)}]; }
   ob[i] = v;
 }`;
   return {
@@ -145,8 +146,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   ${offs}
   var acc = xb[xo];
   let tgt = i32(ca);
+  let n = ${meta.i(out.shape[axis] as number)};
   for (var k = 0u; k < ${meta.u(index.shape[axis] as number)}; k++) {
-    if (ib[io + k * ${meta.u(index.strides[axis] as number)}] == tgt) {
+    let raw = ib[io + k * ${meta.u(index.strides[axis] as number)}];
+    if (select(raw, raw + n, raw < 0) == tgt) {
       acc = acc + sb[so + k * ${meta.u(src.strides[axis] as number)}];
     }
   }
