@@ -14,7 +14,6 @@
  * recorded when an outer level is tracing: that is how higher-order gradients work.
  */
 import {
-  add,
   cast,
   cos,
   dispatch,

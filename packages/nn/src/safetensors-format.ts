@@ -6,6 +6,7 @@
  * bytes as hostile: every field is validated before any tensor is made.
  */
 import { type Device, type DType, type Tensor, tensor } from '@webgrad/tensor';
+import { duplicateTopLevelKey } from './json-keys.js';
 import {
   DEFAULT_FILE_DTYPE,
   encodeHalf,
@@ -156,6 +157,8 @@ export function parseSafetensorsHeader(bytes: Uint8Array, source = '<bytes>'): P
     return fail(`header is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return fail('header must be a JSON object');
+  const dup = duplicateTopLevelKey(text);
+  if (dup !== undefined) fail(`duplicate key '${dup}' in the header`);
   const dataStart = 8 + n;
   const dataLen = bytes.length - dataStart;
   const metadata: Record<string, string> = Object.create(null);

@@ -127,6 +127,11 @@ describe('safetensors rejects bad files with clear errors', () => {
     ['reversed offsets', build({ w: { ...f32(0), data_offsets: [8, 0] } }, ok), /tensor 'w': data_offsets/],
     ['overlapping offsets', build({ a: f32(2), b: f32(2) }, ok), /overlap/],
     ['a gap in the data', build({ a: { ...f32(1), data_offsets: [4, 8] } }, ok), /gap/],
+    [
+      'duplicate key',
+      build(null, ok, `{"w": ${JSON.stringify(f32(1))}, "w": ${JSON.stringify({ ...f32(1), data_offsets: [4, 8] })}}`),
+      /duplicate key 'w' in the header/,
+    ],
     ['trailing bytes', build({ a: f32(1) }, ok), /cover 4 of the 8 data bytes/],
     ['unknown field', build({ a: { ...f32(2), extra: 1 } }, ok), /unknown fields extra/],
     ['metadata not strings', build({ __metadata__: { a: 1 } }), /__metadata__ 'a' must be a string/],
