@@ -26,7 +26,6 @@ import {
   log,
   logicalAnd,
   logicalOr,
-  lt,
   matmul,
   mul,
   ne,
