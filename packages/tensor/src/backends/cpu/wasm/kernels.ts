@@ -11,7 +11,7 @@ import type { WasmRuntime } from './runtime.js';
 export type CpuKernel<P extends KernelPrim> = (inputs: readonly View[], out: View, attrs: PrimAttrs[P]) => void;
 export type CpuKernelTable = { [P in KernelPrim]: CpuKernel<P> };
 
-export function wasmKernelTable(ts: CpuKernelTable, _rt: WasmRuntime): CpuKernelTable {
+export function wasmKernelTable(ts: CpuKernelTable, rt: WasmRuntime): CpuKernelTable {
   return {
     neg: ts.neg,
     exp: ts.exp,
@@ -38,7 +38,9 @@ export function wasmKernelTable(ts: CpuKernelTable, _rt: WasmRuntime): CpuKernel
     concat: ts.concat,
     gather: ts.gather,
     scatterAdd: ts.scatterAdd,
-    matmul: ts.matmul,
+    matmul: (inputs, out, attrs) => {
+      if (!rt.matmul.run(inputs[0] as View, inputs[1] as View, out)) ts.matmul(inputs, out, attrs);
+    },
     contiguous: ts.contiguous,
   };
 }

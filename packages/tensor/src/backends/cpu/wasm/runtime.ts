@@ -8,12 +8,14 @@ import { allocArray } from '../../../dtype.js';
 import { ArrayPool } from '../pool.js';
 import { WasmHeap } from './heap.js';
 import { type CpuKernelTable, wasmKernelTable } from './kernels.js';
+import { WasmMatmul } from './matmul.js';
 
 export class WasmRuntime {
   readonly heap = new WasmHeap();
   /** Exact-size reuse on top of the heap's size classes: keeps the typed-array objects too. */
   readonly pool: ArrayPool;
   readonly kernels: CpuKernelTable;
+  readonly matmul: WasmMatmul;
 
   constructor(poolBytes: number, tsKernels: CpuKernelTable) {
     // A full heap (4 GiB) falls back to ordinary arrays, which the TS kernels handle.
@@ -24,6 +26,7 @@ export class WasmRuntime {
         if (this.heap.owns(array)) this.heap.freeArray(array);
       },
     );
+    this.matmul = new WasmMatmul(this.heap);
     this.kernels = wasmKernelTable(tsKernels, this);
   }
 
