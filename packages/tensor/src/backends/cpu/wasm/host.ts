@@ -1,10 +1,9 @@
 /**
  * What the wasm kernels need from the host: the core count. (Worker start-up joins it with the
- * threads work.) Node's os module here; a browser reports navigator.hardwareConcurrency.
+ * threads work.) From the platform seam: Node's os module, or navigator.hardwareConcurrency.
  */
-import { availableParallelism } from 'node:os';
+import { platform } from '#platform';
 
 export function cpuCount(): number {
-  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
-  return Math.max(1, nav?.hardwareConcurrency ?? availableParallelism());
+  return platform.cpuCount();
 }
