@@ -24,6 +24,7 @@ export {
   vjp,
 } from './api.js';
 export { unbroadcast } from './backward.js';
+export { type CheckGradsOptions, type CheckGradsReport, type CheckGradsWorst, checkGrads } from './check-grads.js';
 export { type CustomRuleOptions, type CustomTangent, customJvp } from './custom-jvp.js';
 export { customVjp } from './custom-vjp.js';
 export {

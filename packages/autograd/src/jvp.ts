@@ -61,10 +61,17 @@ export function flattenPairs(
  * Frees the tangents the engine made at a closing level, except those handed back. Only when no
  * tape node was recorded meanwhile: a recorded node may hold a tangent as an operand.
  */
-function releaseTangents(level: ForwardLevel, keepAlive: readonly Tensor[], nodesBefore: number): void {
+function releaseTangents(
+  level: ForwardLevel,
+  keepAlive: readonly Tensor[],
+  nodesBefore: number,
+  firstId: number,
+): void {
   if (recordedNodeCount() !== nodesBefore) return;
   const kept = new Set(keepAlive);
-  for (const t of level.made) if (!kept.has(t) && !t.isDisposed) t.dispose();
+  // A rule may hand back an input's tangent unchanged (add with one tangent): only tensors made
+  // after the level opened are the engine's, the caller's tangents are older.
+  for (const t of level.made) if (t.id > firstId && !kept.has(t) && !t.isDisposed) t.dispose();
 }
 
 /**
@@ -88,6 +95,7 @@ export function jvp<Out extends PyTree>(
   const level = pushLevel(id);
   const nodesBefore = recordedNodeCount();
   const keepAlive: Tensor[] = [];
+  let firstId = Number.POSITIVE_INFINITY;
   try {
     // A fresh alias per argument leaf (a recorded identity view): the same tensor passed twice,
     // or to nested jvps, is a distinct variable at each position and level.
@@ -95,6 +103,7 @@ export function jvp<Out extends PyTree>(
       flat.unflatten(
         flat.leaves.map((x, j) => {
           const alias = dispatch('reshape', [x], { shape: [...x.shape] });
+          firstId = Math.min(firstId, alias.id);
           level.tangents.set(alias, (tleaves[i] as Tensor[])[j] as Tensor);
           return alias;
         }),
@@ -108,6 +117,6 @@ export function jvp<Out extends PyTree>(
   } finally {
     popLevel(level);
     closeLevel(id);
-    releaseTangents(level, keepAlive, nodesBefore);
+    releaseTangents(level, keepAlive, nodesBefore, firstId);
   }
 }
