@@ -14,4 +14,11 @@ fi
 
 pnpm install --frozen-lockfile
 pnpm build
+
+# The interop suite's Python environment (torch, safetensors, PEFT, transformers). Under CI=true
+# it is required; elsewhere a failure only means the interop suite will skip.
+if ! bash scripts/setup-python.sh; then
+  if [ "${CI:-}" = "true" ]; then echo "setup: the Python environment could not be made" >&2; exit 1; fi
+  echo "setup: no Python environment; the interop suite will be skipped (see scripts/setup-python.sh)" >&2
+fi
 echo "setup: done (pnpm $PNPM_VERSION). Try: pnpm demo, pnpm test, pnpm bench matmul"
