@@ -23,10 +23,13 @@ export interface Backend<H = unknown> {
   alloc(dtype: DType, size: number): H;
   /** Copies `data` (the dtype's typed array, length = size) into storage. */
   write(handle: H, dtype: DType, data: TypedArray): void;
-  /** A copy of the whole storage. */
-  read(handle: H, dtype: DType, size: number): Promise<TypedArray>;
-  /** Synchronous read, where the device allows it (the CPU). */
-  readSync?(handle: H, dtype: DType, size: number): TypedArray;
+  /**
+   * A copy of elements [offset, offset + size) of the storage (offset defaults to 0), so reading
+   * a small view of a big buffer transfers only that window.
+   */
+  read(handle: H, dtype: DType, size: number, offset?: number): Promise<TypedArray>;
+  /** Synchronous read, where the device allows it (the CPU); same window as `read`. */
+  readSync?(handle: H, dtype: DType, size: number, offset?: number): TypedArray;
   free(handle: H, dtype: DType, size: number): void;
   /** Runs a primitive's kernel, writing a fresh contiguous `out`. */
   run<P extends KernelPrim>(prim: P, inputs: readonly View<H>[], out: View<H>, attrs: PrimAttrs[P]): void;

@@ -181,20 +181,20 @@ function runKernel<P extends KernelPrim>(
   const { axes } = attrs as { axes?: number[] };
   const keptShape = reduced ? (inputs[0] as Tensor).shape.map((d, i) => (axes?.includes(i) ? 1 : d)) : shape;
   const result = newTensor(backend, dtype, keptShape);
-  const out = emptyOperands(prim, inputs, result, attrs) ? undefined : viewOf(result);
-  if (out) {
-    const live = prim === 'concat' ? inputs.filter((t) => t.size > 0) : inputs;
-    try {
-      backend.run(prim, kernelInputs(prim, live, keptShape), out, attrs);
-    } catch (e) {
-      result.dispose();
-      if (e instanceof TensorError) throw e;
-      throw new TensorError(
-        'backend',
-        `${prim}: ${device} kernel failed: ${e instanceof Error ? e.message : String(e)}`,
-        { cause: e },
-      );
+  try {
+    // The empty-operand path runs kernels too (scatterAdd's copy): same error handling.
+    if (!emptyOperands(prim, inputs, result, attrs)) {
+      const live = prim === 'concat' ? inputs.filter((t) => t.size > 0) : inputs;
+      backend.run(prim, kernelInputs(prim, live, keptShape), viewOf(result), attrs);
     }
+  } catch (e) {
+    result.dispose();
+    if (e instanceof TensorError) throw e;
+    throw new TensorError(
+      'backend',
+      `${prim}: ${device} kernel failed: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
   }
   if (!reduced || keptShape.length === shape.length) return result;
   const view = new Tensor(result.storage, shape, contiguousStrides(shape), 0);
@@ -223,8 +223,7 @@ function emptyOperands(
     return true;
   }
   if (prim === 'gather') {
-    // A non-empty index into an empty axis: every index is out of range.
-    result.dispose();
+    // A non-empty index into an empty axis: every index is out of range (the caller disposes result).
     const { axis } = attrs as PrimAttrs['gather'];
     fail('index', 'gather', `cannot gather from the empty axis ${axis} of ${fmtShape(x.shape)}`);
   }

@@ -91,7 +91,7 @@ function fakeGpu(failRun = false): Backend {
     device: 'webgpu',
     alloc: (d, n) => cpu.alloc(d, n),
     write: (h, d, data) => cpu.write(h as never, d, data),
-    read: (h) => cpu.read(h as never),
+    read: (h, d, n, o) => cpu.read(h as never, d, n, o),
     free: () => {},
     run: (prim, inputs, out, attrs) => {
       if (failRun) throw new Error('shader exploded');
@@ -132,6 +132,16 @@ describe('device errors name the op and the devices', () => {
     const g = T.ones([2], { device: 'webgpu' });
     const before = memory().webgpu?.tensors;
     expectError(() => g.exp(), 'backend', 'exp', 'webgpu', 'shader exploded');
+    expect(memory().webgpu?.tensors).toBe(before);
+  });
+
+  it('the empty-operand path (scatterAdd of nothing copies x) fails the same way', () => {
+    registerBackend(fakeGpu(true));
+    const x = T.ones([3], { device: 'webgpu' });
+    const none = T.zeros([0], { dtype: 'int32', device: 'webgpu' });
+    const src = T.zeros([0], { device: 'webgpu' });
+    const before = memory().webgpu?.tensors;
+    expectError(() => T.scatterAdd(x, none, src, 0), 'backend', 'scatterAdd', 'webgpu', 'shader exploded');
     expect(memory().webgpu?.tensors).toBe(before);
   });
 });

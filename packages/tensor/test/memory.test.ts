@@ -32,8 +32,8 @@ function countingBackend(): Backend {
       return cpu.alloc(d, n);
     },
     write: (h, d, data) => cpu.write(h as never, d, data),
-    read: (h) => cpu.read(h as never),
-    readSync: (h) => cpu.readSync(h as never),
+    read: (h, d, n, o) => cpu.read(h as never, d, n, o),
+    readSync: (h, d, n, o) => cpu.readSync(h as never, d, n, o),
     free: () => {
       counts.frees++;
     },

@@ -1,13 +1,19 @@
 /** Reading tensors back to JS and moving them between devices. */
 import type { Device } from '../backend.js';
 import { fromValues } from '../dispatch.js';
-import type { DType, TypedArray } from '../dtype.js';
+import { allocArray, type DType, type TypedArray } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import type { NestedArray, Tensor } from '../tensor.js';
 import { clone } from './movement.js';
 
-/** Row-major elements of `t`, reading only its window of the storage. */
+/**
+ * Row-major elements of `t`, reading only its window of the storage: a contiguous view reads
+ * its own elements (one element of a big GPU buffer transfers 4 bytes' worth, not the buffer);
+ * a strided view is first copied on its device into a compact buffer of its own size.
+ */
 export async function readData(t: Tensor): Promise<TypedArray> {
+  const { storage } = t; // throws for a disposed tensor
+  if (t.size === 0) return allocArray(t.dtype, 0);
   if (!t.isContiguous) {
     const c = clone(t);
     try {
@@ -16,15 +22,14 @@ export async function readData(t: Tensor): Promise<TypedArray> {
       c.dispose();
     }
   }
-  const { storage } = t;
-  const all = await storage.backend.read(storage.handle, storage.dtype, storage.size);
-  return t.offset === 0 && t.size === storage.size ? all : all.slice(t.offset, t.offset + t.size);
+  return storage.backend.read(storage.handle, storage.dtype, t.size, t.offset);
 }
 
 export function readDataSync(t: Tensor): TypedArray {
   const { storage } = t;
   const readSync = storage.backend.readSync?.bind(storage.backend);
   if (!readSync) fail('device', 'dataSync', `not available on ${t.device}; use await t.data()`);
+  if (t.size === 0) return allocArray(t.dtype, 0);
   if (!t.isContiguous) {
     const c = clone(t);
     try {
@@ -33,8 +38,7 @@ export function readDataSync(t: Tensor): TypedArray {
       c.dispose();
     }
   }
-  const all = readSync(storage.handle, storage.dtype, storage.size);
-  return t.offset === 0 && t.size === storage.size ? all : all.slice(t.offset, t.offset + t.size);
+  return readSync(storage.handle, storage.dtype, t.size, t.offset);
 }
 
 /** Nested arrays of numbers (booleans for bool) from row-major `data`. */

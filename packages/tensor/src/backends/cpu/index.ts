@@ -73,11 +73,11 @@ export class CpuBackend implements Backend<TypedArray> {
   write(handle: TypedArray, _dtype: DType, data: TypedArray): void {
     handle.set(data);
   }
-  async read(handle: TypedArray): Promise<TypedArray> {
-    return handle.slice();
+  async read(handle: TypedArray, _dtype: DType, size: number, offset = 0): Promise<TypedArray> {
+    return handle.slice(offset, offset + size);
   }
-  readSync(handle: TypedArray): TypedArray {
-    return handle.slice();
+  readSync(handle: TypedArray, _dtype: DType, size: number, offset = 0): TypedArray {
+    return handle.slice(offset, offset + size);
   }
   free(handle: TypedArray, dtype: DType): void {
     // Called once the last storage holder let go: nothing else references `handle`.

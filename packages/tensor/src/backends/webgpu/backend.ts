@@ -65,15 +65,18 @@ export class WebGpuBackend implements Backend<GpuHandle> {
     this.stream.upload(handle, words);
   }
 
-  async read(handle: GpuHandle, dtype: DType, size: number): Promise<TypedArray> {
+  /** Reads elements [offset, offset + size): only those bytes are copied and mapped. */
+  async read(handle: GpuHandle, dtype: DType, size: number, offset = 0): Promise<TypedArray> {
     this.errors.checkAlive('read');
     if (handle.freed) fail('disposed', 'read', `storage of ${size} ${dtype} elements was freed`);
+    if (offset < 0 || 4 * (offset + size) > handle.bytes)
+      fail('value', 'read', `elements [${offset}, ${offset + size}) lie outside a buffer of ${handle.bytes / 4}`);
     const bytes = Math.max(4, size * 4);
     const staging = this.pool.acquireStaging(bytes);
     try {
       this.fuser.materialize(handle);
       this.stream.materialize(handle);
-      this.stream.copyOut(handle, staging, bytes);
+      this.stream.copyOut(handle, staging, bytes, 4 * offset);
       this.stream.flush();
       await staging.mapAsync(0x01, 0, bytes); // MAP_READ
       await this.errors.settle();

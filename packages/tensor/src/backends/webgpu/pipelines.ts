@@ -81,6 +81,8 @@ export class CommandStream {
   private readonly temporaries: GPUBuffer[] = [];
   /** Submitted batches so far (for tests and benchmarks). */
   submits = 0;
+  /** Bytes copied into readback buffers so far (tests check that small reads stay small). */
+  bytesCopiedOut = 0;
   /** The batch (by `submits` count) that last touched each buffer. */
   private readonly touched = new WeakMap<GPUBuffer, number>();
 
@@ -191,10 +193,11 @@ export class CommandStream {
     this.temporaries.push(tmp);
   }
 
-  /** Encodes a copy of `bytes` of `h` into `staging`. */
-  copyOut(h: GpuHandle, staging: GPUBuffer, bytes: number): void {
-    this.copies().copyBufferToBuffer(h.buffer, 0, staging, 0, bytes);
+  /** Encodes a copy of `bytes` of `h`, from byte `from` on, into `staging`. */
+  copyOut(h: GpuHandle, staging: GPUBuffer, bytes: number, from = 0): void {
+    this.copies().copyBufferToBuffer(h.buffer, from, staging, 0, bytes);
     this.touched.set(h.buffer, this.submits);
+    this.bytesCopiedOut += bytes;
   }
 
   /** Submits everything queued as one command buffer. */
