@@ -21,7 +21,6 @@ import {
   eq,
   exp,
   expand,
-  gt,
   isFloat,
   log,
   logicalAnd,
@@ -33,7 +32,6 @@ import {
   type Prim,
   type PrimAttrs,
   pow,
-  prod,
   reshape,
   sin,
   sub,
@@ -44,6 +42,7 @@ import {
   where,
   zeros,
 } from '@webgrad/tensor';
+import { productOfOthers } from './prod-vjp.js';
 
 /** The cotangent of one input, computed on demand; undefined = not differentiable. */
 export type Cotangent = (() => Tensor) | undefined;
@@ -60,13 +59,26 @@ function keptShape(shape: readonly number[], axes: readonly number[]): number[] 
 }
 
 /**
- * log(a) where a > 0, else 0. NOTE: d(a^b)/db = a^b log(a) is only real for a > 0; elsewhere we
- * return 0 (as JAX does). The inner `where` keeps log away from a <= 0 so that no NaN appears,
- * not even in the second derivative (the double-where trick).
+ * d(a^b)/da = b a^(b-1). NOTE: at b = 0, a^b is the constant 1 for every a, but the formula gives
+ * 0 * 0^-1 = NaN at a = 0 (and NaN at a = NaN): there the gradient is 0, as in PyTorch and
+ * tinygrad. Only those points are changed (a -> 1 inside pow, so 0 * 1 = 0 and nothing infinite
+ * appears in higher derivatives); elsewhere the formula stands, so that its own derivative in b
+ * stays right at b = 0 (d^2(a^b)/da db = 1/a there, which masking every b == 0 would lose).
  */
-function safeLog(a: Tensor): Tensor {
-  const pos = gt(a, 0);
-  return where(pos, log(where(pos, a, 1)), 0);
+function powBaseGrad(a: Tensor, b: Tensor): Tensor {
+  const constant = logicalAnd(eq(b, 0), logicalOr(eq(a, 0), ne(a, a)));
+  return mul(b, pow(where(constant, 1, a), sub(b, 1)));
+}
+
+/**
+ * d(a^b)/db = a^b log(a). NOTE: for a < 0 this is NaN (the log of a negative number), as in JAX
+ * and PyTorch: a^b is not real around such points. At a = 0 it is 0, as in JAX (0^b is constant
+ * in b for b > 0; PyTorch agrees for b >= 0), where the formula would give 0 * -inf = NaN. The
+ * inner `where` keeps log away from 0, so no NaN reaches higher derivatives (double-where trick).
+ */
+function powExponentGrad(out: Tensor, a: Tensor): Tensor {
+  const zero = eq(a, 0);
+  return where(zero, 0, mul(out, log(where(zero, 1, a))));
 }
 
 /**
@@ -102,19 +114,9 @@ function maxReduceVjp(g: Tensor, out: Tensor, x: Tensor, axes: readonly number[]
   return mul(share, reshape(g, kept));
 }
 
-/**
- * d prod(x)/dx_i = prod_{j != i} x_j. NOTE on zeros: dividing out / x_i fails when x has zeros,
- * so with P = the product of the group's non-zero entries and z = its number of zeros:
- * z = 0: P / x_i; z = 1: P at the zero, 0 elsewhere; z >= 2: 0 everywhere.
- */
+/** d prod(x)/dx_i = prod_{j != i} x_j, by prefix and suffix products (prod-vjp.ts: exact at zeros). */
 function prodVjp(g: Tensor, x: Tensor, axes: readonly number[]): Tensor {
-  const isZero = eq(x, 0);
-  const zeroCount = sum(cast(isZero, x.dtype), axes, true);
-  const safe = where(isZero, 1, x);
-  const others = prod(safe, axes, true);
-  const atSingleZero = where(logicalAnd(eq(zeroCount, 1), isZero), others, 0);
-  const local = where(eq(zeroCount, 0), div(others, safe), atSingleZero);
-  return mul(local, reshape(g, keptShape(x.shape, axes)));
+  return mul(productOfOthers(x, axes), reshape(g, keptShape(x.shape, axes)));
 }
 
 /**
@@ -185,6 +187,8 @@ export const RULES = {
   tanh: (g, out) => [() => mul(g, sub(1, mul(out, out)))],
   // d erf(x) = 2/sqrt(pi) e^{-x^2}
   erf: (g, _out, [x]) => [() => mul(g, mul(exp(neg(mul(x as Tensor, x as Tensor))), TWO_OVER_SQRT_PI))],
+  // NOTE: floor is piecewise constant: its derivative is 0 (PyTorch's choice at the jumps too).
+  floor: () => [undefined],
   // float -> float: g cast back to the input's dtype; from int32/bool there is nothing to differentiate.
   cast: (g, _out, [x]) => [isFloat((x as Tensor).dtype) ? () => cast(g, (x as Tensor).dtype) : undefined],
 
@@ -193,10 +197,10 @@ export const RULES = {
   mul: (g, _out, [a, b]) => [() => mul(g, b as Tensor), () => mul(g, a as Tensor)],
   // d(a/b)/db = -a/b^2 = -(a/b)/b
   div: (g, out, [, b]) => [() => div(g, b as Tensor), () => neg(div(mul(g, out), b as Tensor))],
-  // d(a^b)/da = b a^(b-1); d(a^b)/db = a^b log(a), see safeLog
+  // d(a^b)/da = b a^(b-1); d(a^b)/db = a^b log(a); edge points in powBaseGrad, powExponentGrad
   pow: (g, out, [a, b]) => [
-    () => mul(g, mul(b as Tensor, pow(a as Tensor, sub(b as Tensor, 1)))),
-    () => mul(g, mul(out, safeLog(a as Tensor))),
+    () => mul(g, powBaseGrad(a as Tensor, b as Tensor)),
+    () => mul(g, powExponentGrad(out, a as Tensor)),
   ],
   max: (g, out, [a, b]) => {
     let shares: [Tensor, Tensor] | undefined;
@@ -240,4 +244,6 @@ export const RULES = {
     () => matmul(swapAxes(a as Tensor, -1, -2), g),
   ],
   contiguous: (g) => [() => g],
+  // Integer positions: no cotangent. sort/topk values are gathers, differentiable through gather.
+  argsort: () => [undefined],
 } satisfies { [P in Prim]: Vjp<P> };

@@ -1,6 +1,6 @@
 /** Activation functions, all composites of primitives (their gradients come from the rules). */
 import type { Tensor } from '../tensor.js';
-import { abs, add, erf, exp, le, log, maximum, mul, neg, tanh, where } from './elementwise.js';
+import { add, erf, exp, gt, le, log, mul, neg, tanh, where } from './elementwise.js';
 
 /** 1 / (1 + e^-x), written via tanh so that neither tail overflows: (1 + tanh(x/2)) / 2. */
 export function sigmoid(x: Tensor): Tensor {
@@ -29,9 +29,17 @@ export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
   return mul(mul(x, 0.5), add(inner, 1));
 }
 
-/** log(1 + e^x) computed stably as max(x, 0) + log(1 + e^-|x|). */
+/**
+ * log(1 + e^x), stably: x + log(1 + e^-x) for x > 0, log(1 + e^x) elsewhere. Both branches are
+ * the exact function, so every derivative is right, also at 0 (the Hessian there is 1/4; the
+ * form max(x, 0) + log(1 + e^-|x|) has kinks at 0 whose second derivatives come out 0). Each
+ * branch sees its own side of 0 only, so exp never overflows, not even in unused branches.
+ */
 export function softplus(x: Tensor): Tensor {
-  return add(maximum(x, 0), log(add(exp(neg(abs(x))), 1)));
+  const pos = gt(x, 0);
+  const xp = where(pos, x, 0); // x > 0, else 0
+  const xn = where(pos, 0, x); // x <= 0 (or NaN), else 0
+  return where(pos, add(xp, log(add(exp(neg(xp)), 1))), log(add(exp(xn), 1)));
 }
 
 /** x * sigmoid(x). */
