@@ -23,6 +23,15 @@ const COMBINE: Record<ReducePrim, (x: string, y: string) => string> = {
   maxReduce: (x, y) => `(${x} > ${y} || ${x} !== ${x}) ? ${x} : ${y}`,
 };
 
+/**
+ * int32 prod wraps like int32 arithmetic (and like the GPU): Math.imul keeps every partial
+ * product an exact int32, where a float64 product would round past 2^53 before wrapping.
+ * (int32 sums stay exact in the float64 accumulator up to 2^53, so they wrap correctly at the end.)
+ */
+function combineFor(prim: ReducePrim, dtype: string): (x: string, y: string) => string {
+  return prim === 'prod' && dtype === 'int32' ? (x, y) => `Math.imul(${x}, ${y})` : COMBINE[prim];
+}
+
 /** (rows, n, acc, ai, ars, as, X, xi, xrs, xs): `rows` innermost rows of `n` elements. */
 type RowKernel = (
   rows: number,
@@ -37,8 +46,8 @@ type RowKernel = (
   xs: number,
 ) => void;
 
-function compileFold(prim: ReducePrim): RowKernel {
-  const c = COMBINE[prim];
+function compileFold(prim: ReducePrim, dtype: string): RowKernel {
+  const c = combineFor(prim, dtype);
   const body = `return function fold(rows, n, acc, ai, ars, as, X, xi, xrs, xs) {
     for (let r = 0; r < rows; r++, ai += ars, xi += xrs) {
       let s0 = acc[ai], s1 = ${IDENTITY[prim]}, s2 = s1, s3 = s1;
@@ -55,10 +64,10 @@ function compileFold(prim: ReducePrim): RowKernel {
   return new Function(body)() as RowKernel;
 }
 
-function compileScan(prim: ReducePrim): RowKernel {
+function compileScan(prim: ReducePrim, dtype: string): RowKernel {
   const body = `return function scan(rows, n, acc, ai, ars, as, X, xi, xrs, xs) {
     for (let r = 0; r < rows; r++, ai += ars, xi += xrs) {
-      for (let k = 0, j = ai, i = xi; k < n; k++, j += as, i += xs) { const a = acc[j], x = X[i]; acc[j] = ${COMBINE[prim]('a', 'x')}; }
+      for (let k = 0, j = ai, i = xi; k < n; k++, j += as, i += xs) { const a = acc[j], x = X[i]; acc[j] = ${combineFor(prim, dtype)('a', 'x')}; }
     }
   };`;
   return new Function(body)() as RowKernel;
@@ -82,7 +91,7 @@ function kernelFor(prim: ReducePrim, fold: boolean, dtype: string): RowKernel {
   }
   let k = byDType.get(dtype);
   if (!k) {
-    k = fold ? compileFold(prim) : compileScan(prim);
+    k = fold ? compileFold(prim, dtype) : compileScan(prim, dtype);
     byDType.set(dtype, k);
   }
   return k;
