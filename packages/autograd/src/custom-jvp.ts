@@ -1,6 +1,7 @@
 /** customJvp: a function whose forward-mode derivative is given by hand. */
 import { dispatch, Tensor, TensorError, zerosLike } from '@webgrad/tensor';
 import { computeTangent, recordingLevels } from './forward.js';
+import { levelsOfInputs } from './tape.js';
 
 /**
  * A hand-written JVP: the tangent of the output from the tangents of the inputs (`ts`, zeros
@@ -29,8 +30,8 @@ export function customJvpOf(out: Tensor): CustomJvpEntry | undefined {
 /**
  * Wraps `forward` so that forward mode (jvp, linearize, jacfwd, hessian) uses `rule` for it
  * instead of pushing tangents through forward's ops. Reverse mode (grad, vjp) still
- * differentiates forward's ops. `forward` must not close over tensors being differentiated:
- * pass them as arguments.
+ * differentiates forward's ops, and forward-over-reverse (hessian, hvp) differentiates that.
+ * `forward` must not close over tensors being differentiated: pass them as arguments.
  * @example
  *   // log(1 + e^x), with a tangent that stays finite for large x:
  *   const softplus = customJvp(
@@ -46,7 +47,11 @@ export function customJvp(
   const name = opts.name ?? (forward.name || 'customJvp');
   return (...xs: Tensor[]): Tensor => {
     const levels = recordingLevels().filter((l) => xs.some((x) => l.tangents.has(x)));
-    for (const l of levels) l.suspended = true;
+    // Reverse mode differentiates forward's ops: when a grad level records them, their tangents
+    // are needed too (forward-over-reverse differentiates that backward pass), so they flow as
+    // usual and only the output's tangent is replaced by the rule's.
+    const suspend = levelsOfInputs(xs) === undefined ? levels : [];
+    for (const l of suspend) l.suspended = true;
     let out: unknown;
     try {
       out = forward(...xs);
@@ -56,13 +61,13 @@ export function customJvp(
       // The tangent is keyed by the output: never attach it to an input (a recorded alias instead).
       if (xs.includes(out)) out = dispatch('reshape', [out], { shape: [...out.shape] });
     } finally {
-      for (const l of levels) l.suspended = false;
+      for (const l of suspend) l.suspended = false;
     }
     const result = out as Tensor;
     entries.set(result, { xs, rule, name });
     for (const l of levels) {
       const ts = xs.map((x) => l.tangents.get(x) ?? zerosLike(x));
-      const t = computeTangent(name, l, result, () => rule(ts, result, ...xs));
+      const t = computeTangent(name, l, result, [...xs, ...ts, result], () => rule(ts, result, ...xs));
       if (t) l.tangents.set(result, t);
     }
     return result;

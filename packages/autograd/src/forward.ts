@@ -11,9 +11,18 @@
  * without perturbation confusion: the arguments of each jvp are fresh aliases, so the same tensor
  * passed to two nested jvps is two distinct variables.
  */
-import { addObserver, expand, isFloat, type OpRecord, type Prim, type Tensor, TensorError } from '@webgrad/tensor';
+import {
+  addObserver,
+  expand,
+  isFloat,
+  type OpRecord,
+  type Prim,
+  type Tensor,
+  TensorError,
+  tidy,
+} from '@webgrad/tensor';
 import { JVP_RULES, type Jvp } from './jvp-rules.js';
-import { isActive, setTangentProbe, withLevelsFromSuspended } from './tape.js';
+import { isActive, isTraced, setTangentProbe, withLevelsFromSuspended } from './tape.js';
 
 /** One open jvp call: its level id and the tangents of the tensors that depend on its inputs. */
 export interface ForwardLevel {
@@ -55,24 +64,31 @@ export function carriesTangent(xs: readonly Tensor[]): boolean {
 }
 
 /** A rule's tangent, checked against `out` and expanded to its shape (the one generic broadcast). */
-export function fitTangent(op: string, out: Tensor, raw: Tensor | undefined, made?: Tensor[]): Tensor | undefined {
+export function fitTangent(op: string, out: Tensor, raw: Tensor | undefined): Tensor | undefined {
   if (raw === undefined) return undefined;
   if (raw.dtype !== out.dtype) {
     throw new TensorError('dtype', `jvp: ${op} produced a ${fmt(raw)} tangent for a ${fmt(out)} output`);
   }
   if (raw.shape.length === out.shape.length && raw.shape.every((d, i) => d === out.shape[i])) return raw;
-  made?.push(raw);
   return expand(raw, out.shape);
 }
 
-/** The tangent `rule` computes at `level`, with that level and the levels after it suspended. */
+/**
+ * The tangent `rule` computes at `level`, with that level and the levels after it suspended.
+ * `operands` are the tensors the rule reads (inputs, their tangents, the output): when no open
+ * level traces any of them, nothing can see the rule's temporaries and they are freed at once.
+ */
 export function computeTangent(
   op: string,
   level: ForwardLevel,
   out: Tensor,
+  operands: readonly (Tensor | undefined)[],
   rule: () => Tensor | undefined,
 ): Tensor | undefined {
-  const t = withLevelsFromSuspended(level.id, () => fitTangent(op, out, rule(), level.made));
+  const t = withLevelsFromSuspended(level.id, () => {
+    const compute = () => fitTangent(op, out, rule());
+    return operands.some((x) => x !== undefined && isTraced(x)) ? compute() : tidy(compute);
+  });
   if (t) level.made.push(t);
   return t;
 }
@@ -91,7 +107,10 @@ function onOp(record: OpRecord): void {
     });
     if (!any) continue;
     const rule = JVP_RULES[prim] as Jvp<Prim>;
-    const t = computeTangent(prim, level, output, () => rule(ts as never, output, inputs as never, attrs as never));
+    const operands = [...inputs, ...ts, output];
+    const t = computeTangent(prim, level, output, operands, () =>
+      rule(ts as never, output, inputs as never, attrs as never),
+    );
     if (t) level.tangents.set(output, t);
   }
 }
