@@ -31,8 +31,10 @@ const FLOAT_EXPR: Record<string, string> = {
   exp: 'exp(x)',
   log: 'log(x)',
   sqrt: 'sqrt(x)',
-  sin: 'sin(x)',
-  cos: 'cos(x)',
+  // Our own reduction and polynomial: WGSL's sin/cos need only be within 2^-11 inside [-pi, pi]
+  // and SwiftShader (Chromium's software WebGPU) is about 2e-4 off at |x| ~ 100.
+  sin: 'sin_(x)',
+  cos: 'cos_(x)',
   // Clamped: some drivers evaluate tanh through exp and overflow to NaN; tanh(15) is 1 in f32.
   tanh: 'select(tanh(clamp(x, -15.0, 15.0)), x, isnan_(x))',
   erf: 'erf_(x)',
@@ -56,8 +58,25 @@ const INT_EXPR: Record<string, string> = {
   max: 'max(x, y)',
 };
 
-/** WGSL functions the float expressions call (erf_, powf_). */
+/** WGSL functions the float expressions call (erf_, powf_, sin_, cos_). */
 export const FLOAT_FNS = `
+// sin and cos to about 1e-7 absolute for |x| < 5e4: Cody-Waite reduction by pi/2 in three parts
+// (k * 1.5703125 is exact while k < 2^15), then Cephes' sinf/cosf minimax polynomials on
+// [-pi/4, pi/4]; the quadrant k mod 4 picks the polynomial and the sign. NaN and inf give NaN.
+fn sincos_(x: f32, wantCos: bool) -> f32 {
+  let k = round(x * 0.63661977236758134);
+  var r = x - k * 1.5703125;
+  r = r - k * 4.837512969970703125e-4;
+  r = r - k * 7.54978995489188216e-8;
+  let z = r * r;
+  let s = r + r * z * (-1.6666654611e-1 + z * (8.3321608736e-3 + z * -1.9515295891e-4));
+  let c = 1.0 - 0.5 * z + z * z * (4.166664568298827e-2 + z * (-1.388731625493765e-3 + z * 2.443315711809948e-5));
+  let q = (i32(k) + select(0, 1, wantCos)) & 3;
+  let v = select(s, c, (q & 1) == 1);
+  return select(v, -v, q >= 2);
+}
+fn sin_(x: f32) -> f32 { return sincos_(x, false); }
+fn cos_(x: f32) -> f32 { return sincos_(x, true); }
 fn erf_(x: f32) -> f32 {
   let a = abs(x);
   let t = 1.0 / (1.0 + 0.3275911 * a);
@@ -151,7 +170,7 @@ export function elementwiseProgram<H>(op: string, expr: string, inputs: readonly
 @group(0) @binding(1) var<storage, read_write> ob: array<${wgslType(out.dtype, op)}>;
 ${decls.join('\n')}
 ${HELPERS}
-${/erf_|powf_|powi_/.test(expr) ? fns : ''}
+${/erf_|powf_|powi_|sin_|cos_/.test(expr) ? fns : ''}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   ${index}

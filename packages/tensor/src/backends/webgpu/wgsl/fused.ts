@@ -160,7 +160,7 @@ export function fusedProgram<H>(values: readonly FusedValue<H>[], out: View<H>, 
 @group(0) @binding(1) var<storage, read_write> ob: array<${vec4 ? `vec4<${outType}>` : outType}>;
 ${decls.join('\n')}
 ${HELPERS}
-${/erf_|powf_/.test(fnText) ? FLOAT_FNS : ''}
+${/erf_|powf_|sin_|cos_/.test(fnText) ? FLOAT_FNS : ''}
 ${/powi_/.test(fnText) ? INT_FNS : ''}
 ${fnText}
 @compute @workgroup_size(${WORKGROUP})
