@@ -63,6 +63,12 @@ function nestedShape(data: NestedArray): number[] {
 function flattenNested(data: NestedArray, shape: readonly number[], out: number[], depth = 0): boolean {
   if (depth === shape.length) {
     if (Array.isArray(data)) return false;
+    if (typeof data !== 'number' && typeof data !== 'boolean') {
+      // A string would become NaN without a word: refuse anything that is not a number.
+      const v: unknown = data;
+      const what = typeof v === 'string' ? `the string '${v}'` : describe(v);
+      fail('value', 'tensor', `element ${out.length} (row-major) is ${what}; data must be numbers or booleans`);
+    }
     out.push(typeof data === 'boolean' ? Number(data) : data);
     return true;
   }

@@ -3,7 +3,7 @@ import { dispatch, fromValues, interpreterOf } from '../dispatch.js';
 import { fail, fmtShape } from '../errors.js';
 import { inferReshape, normalizeAxes, normalizeAxis } from '../shape.js';
 import { type Axis, Tensor } from '../tensor.js';
-import { cast, eq, promote } from './elementwise.js';
+import { cast, eq, lt, promote, where } from './elementwise.js';
 
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const to = inferReshape('reshape', x.shape, shape);
@@ -196,9 +196,18 @@ export function scatterAdd(x: Tensor, index: Tensor, src: Tensor, axis: number):
   return dispatch('scatterAdd', [xs, index, s], { axis: normalizeAxis('scatterAdd', axis, x.ndim) });
 }
 
-/** One-hot encoding of int32 `index` over `depth` classes (last axis), in `dtype`. */
+/**
+ * One-hot encoding of int32 `index` over `depth` classes (last axis), in `dtype`. A class outside
+ * [0, depth) is an 'index' error (PyTorch's one_hot raises too): at once on the CPU; on WebGPU,
+ * which cannot look at the values without a readback, at the next readback (the backend's
+ * index check, see gather).
+ * @example oneHot(tensor(Int32Array.from([2, 0])), 3).arraySync() // [[0, 0, 1], [1, 0, 0]]
+ */
 export function oneHot(index: Tensor, depth: number, dtype: Tensor['dtype'] = 'float32'): Tensor {
   if (index.dtype !== 'int32') fail('dtype', 'oneHot', `index must be int32, got ${index.dtype}`);
+  if (!Number.isInteger(depth) || depth < 0)
+    fail('value', 'oneHot', `depth must be a non-negative integer, got ${depth}`);
+  checkClasses(index, depth);
   const classes = fromValues(
     index.device,
     'int32',
@@ -206,4 +215,23 @@ export function oneHot(index: Tensor, depth: number, dtype: Tensor['dtype'] = 'f
     Int32Array.from({ length: depth }, (_, i) => i),
   );
   return cast(eq(reshape(index, [...index.shape, 1]), classes), dtype);
+}
+
+/** Raises when a class index lies outside [0, depth) (see oneHot). */
+function checkClasses(index: Tensor, depth: number): void {
+  if (index.size === 0) return;
+  if (index.storage.backend.readSync) {
+    const values = index.dataSync();
+    for (const j of values) {
+      if (j < 0 || j >= depth)
+        fail('index', 'oneHot', `class index ${j} is out of range for depth ${depth} (valid: 0 to ${depth - 1})`);
+    }
+    return;
+  }
+  // No synchronous read: a gather from a [depth] vector with the same indices (negatives sent out
+  // of range, since gather accepts them) trips the backend's index check at the next readback.
+  const flat = reshape(index, [-1]);
+  const outside = where(lt(flat, 0), depth, flat);
+  const probe = gather(fromValues(index.device, 'int32', [depth]), outside, 0);
+  probe.dispose();
 }
