@@ -116,8 +116,8 @@ const UNARY: OpSpec[] = [
   unaryRow('relu', T.relu, (v) => Math.max(v, 0), magnitude(0.1, 3)),
   unaryRow('gelu(erf)', (x) => T.gelu(x), R.geluErfRef, std),
   unaryRow('gelu(tanh)', (x) => T.gelu(x, 'tanh'), R.geluTanhRef, std),
-  // softplus's stable form has pieces (max(x, 0), |x|) with kinks at 0 that cancel; stay off 0.
-  unaryRow('softplus', T.softplus, R.softplusRef, magnitude(0.05, 5)),
+  // 0 on purpose: softplus is smooth there, and its stable form must be too (to every order).
+  unaryRow('softplus', T.softplus, R.softplusRef, withSpecials(uniform(-5, 5), [0])),
   unaryRow('silu', T.silu, (v) => v * R.sigmoidRef(v), uniform(-4, 4)),
   unaryRow('square', T.square, (v) => v * v, std),
   unaryRow('reciprocal', T.reciprocal, (v) => 1 / v, magnitude(0.2, 3)),

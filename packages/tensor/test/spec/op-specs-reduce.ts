@@ -18,6 +18,7 @@ import {
   shape,
   uniform,
   type Values,
+  withSpecials,
 } from './arbitraries.js';
 import type { OpCase, OpSpec, Ref } from './op-spec.js';
 import * as R from './references.js';
@@ -121,8 +122,13 @@ const REDUCE: OpSpec[] = [
   ),
   reduceRow('max', T.max, (x, a, k) => R.reduceRef(x, a, k, Number.NEGATIVE_INFINITY, Math.max), noTies, true),
   reduceRow('min', T.min, (x, a, k) => R.reduceRef(x, a, k, Number.POSITIVE_INFINITY, Math.min), noTies, true),
-  // |x| in [0.6, 1.4]: away from 0 (prod's gradient divides by nothing, but gradcheck needs scale).
-  reduceRow('prod', T.prod, (x, a, k) => R.reduceRef(x, a, k, 1, (s, v) => s * v), magnitude(0.6, 1.4)),
+  // |x| in [0.6, 1.4] keeps products of scale 1; exact zeros on purpose (groups with one or more).
+  reduceRow(
+    'prod',
+    T.prod,
+    (x, a, k) => R.reduceRef(x, a, k, 1, (s, v) => s * v),
+    withSpecials(magnitude(0.6, 1.4), [0]),
+  ),
   reduceRow('logsumexp', T.logsumexp, logsumexpRef, std, true),
   {
     name: 'var',
