@@ -24,6 +24,15 @@ export {
   vjp,
 } from './api.js';
 export { unbroadcast } from './backward.js';
+export { BatchTracer } from './batch-tracer.js';
+export {
+  BATCH_RULES,
+  type BatchContext,
+  type Batched,
+  type BatchedOut,
+  type BatchRule,
+  unbatchable,
+} from './batching-rules.js';
 export { type CheckGradsOptions, type CheckGradsReport, type CheckGradsWorst, checkGrads } from './check-grads.js';
 export { type CustomRuleOptions, type CustomTangent, customJvp } from './custom-jvp.js';
 export { customVjp } from './custom-vjp.js';
@@ -42,3 +51,4 @@ export type { PrimInputs, PrimTangents } from './prim-inputs.js';
 export { flatten, type PyTree } from './pytree.js';
 export { RULES, type Vjp } from './rules.js';
 export type { CustomBackward } from './tape.js';
+export { type AxisSpec, type VmapOptions, vmap } from './vmap.js';

@@ -17,6 +17,7 @@
  * All per-tensor state lives in WeakMaps keyed by tensors, so a graph dies with its tensors.
  */
 import { addObserver, isFloat, type OpRecord, type Prim, type Tensor } from '@webgrad/tensor';
+import { BatchTracer } from './batch-tracer.js';
 
 /** A user-written VJP attached by `customVjp`: one cotangent (or undefined) per input. */
 export type CustomBackward = (g: Tensor, out: Tensor, ...xs: Tensor[]) => (Tensor | undefined)[];
@@ -141,6 +142,8 @@ export function collectLevels(t: Tensor, into: number[]): void {
   if (n) for (const l of n.levels) if (recording(l) && !into.includes(l)) into.push(l);
   const w = watched.get(t);
   if (w) for (const l of w) if (recording(l) && !into.includes(l)) into.push(l);
+  // A vmap tracer depends on what the batch under it depends on (a grad outside the vmap).
+  if (t instanceof BatchTracer) collectLevels(t.physical, into);
 }
 
 /** Whether some open level can differentiate through `t` (a recording grad level or jvp tangent). */
@@ -181,8 +184,8 @@ export function withoutRecording<T>(fn: () => T): T {
 export function levelsOfInputs(inputs: readonly Tensor[]): number[] | undefined {
   let levels: number[] | undefined;
   for (const t of inputs) {
-    // Fast path: most tensors have no node, no watch and no requiresGrad.
-    if (!t.requiresGrad && !nodes.has(t) && !watched.has(t)) continue;
+    // Fast path: most tensors have no node, no watch and no requiresGrad, and are no vmap tracer.
+    if (!t.requiresGrad && !nodes.has(t) && !watched.has(t) && !(t instanceof BatchTracer)) continue;
     levels ??= [];
     collectLevels(t, levels);
   }

@@ -220,7 +220,8 @@ export function oneHot(index: Tensor, depth: number, dtype: Tensor['dtype'] = 'f
 /** Raises when a class index lies outside [0, depth) (see oneHot). */
 function checkClasses(index: Tensor, depth: number): void {
   if (index.size === 0) return;
-  if (index.storage.backend.readSync) {
+  // Under a transform (vmap) the values cannot be read now: the gather probe below is traced instead.
+  if (!interpreterOf([index]) && index.storage.backend.readSync) {
     const values = index.dataSync();
     for (const j of values) {
       if (j < 0 || j >= depth)
