@@ -24,7 +24,10 @@ export async function safetensorsBlob(
   metadata?: Record<string, string>,
 ): Promise<Blob> {
   const bytes = await serializeSafetensors(record, metadata);
-  return new Blob([bytes], { type: 'application/octet-stream' });
+  // Blob wants bytes over a plain ArrayBuffer; serializeSafetensors' own buffer is one, exactly sized.
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  const buffer = (whole ? bytes.buffer : bytes.slice().buffer) as ArrayBuffer;
+  return new Blob([buffer], { type: 'application/octet-stream' });
 }
 
 /**
