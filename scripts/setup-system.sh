@@ -13,6 +13,14 @@ if ! command -v apt-get >/dev/null 2>&1; then
   exit 0
 fi
 
+# Headless Chromium for the browser end-to-end test (examples/test/web.e2e.test.ts), driven by
+# playwright-core; playwright's own browser download cannot reach its host from here.
+if [ ! -x /usr/bin/chromium ]; then
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  echo "setup-system: installed chromium"
+fi
+
 # Already set up? lavapipe's ICD file is the marker.
 if ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 && [ -e /usr/lib/x86_64-linux-gnu/libvulkan.so.1 ]; then
   echo "setup-system: lavapipe already installed"
