@@ -10,7 +10,7 @@
  * published `exports`/`imports` maps; after `pnpm build`, skipped with a note before).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
@@ -73,6 +73,7 @@ async function bundle(conditions: string[]): Promise<Chunk[]> {
     minify: true,
     conditions,
     outdir: join(EXAMPLES, 'out/bundle-test'),
+    absWorkingDir: EXAMPLES,
     write: false,
     metafile: true,
     logLevel: 'silent',
@@ -81,13 +82,13 @@ async function bundle(conditions: string[]): Promise<Chunk[]> {
   return result.outputFiles
     .filter((f) => f.path.endsWith('.js'))
     .map((f) => {
-      const key = Object.keys(meta.outputs).find((k) => f.path.endsWith(k)) as string;
+      const key = Object.keys(meta.outputs).find((k) => resolve(EXAMPLES, k) === f.path) as string;
       const out = meta.outputs[key];
       return {
         path: key,
         text: f.text,
         inputs: Object.keys(out?.inputs ?? {}),
-        isEntry: out?.entryPoint !== undefined,
+        isEntry: out?.entryPoint === 'entry.js',
       };
     });
 }
