@@ -39,7 +39,10 @@ export function crossEntropy(logits: Tensor, targets: Tensor, opts: CrossEntropy
   const logp = logits.reshape([n, C]).logSoftmax(-1); // [N, C]
   const t = targets.reshape([n]); // [N]
   const valid = t.ne(ignoreIndex); // [N]
-  const safe = where(valid, t, 0).reshape([n, 1]); // [N, 1]: ignored rows read class 0, then are zeroed
+  // [N, 1]: ignored rows read class 0, then are zeroed. A negative target that is not ignoreIndex
+  // goes to C, out of range, so gather's own check reports it on devices that skip checkTargets
+  // (gather would otherwise count it from the end, NumPy-style).
+  const safe = where(valid, where(t.lt(0), C, t), 0).reshape([n, 1]);
   let loss = logp.gather(safe, 1).reshape([n]).neg(); // [N]
   if (labelSmoothing > 0) {
     const smooth = logp.mean(-1).neg(); // [N]

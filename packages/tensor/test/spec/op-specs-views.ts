@@ -83,7 +83,7 @@ function resolveSlice(d: number, r: SliceArg): [start: number, stop: number, ste
     const k = r < 0 ? r + d : r;
     return [k, k + 1, 1, 1];
   }
-  const [a, b, step = 1] = r ?? [];
+  const [a, b, step] = [r?.[0] ?? undefined, r?.[1] ?? undefined, r?.[2] ?? 1];
   const [lo, hi] = step > 0 ? [0, d] : [-1, d - 1];
   const clamp = (v: number) => Math.min(hi, Math.max(lo, v < 0 ? v + d : v));
   const start = a === undefined ? (step > 0 ? 0 : d - 1) : clamp(a);

@@ -66,14 +66,6 @@ describe.skipIf(!hasWebGPU())('webgpu kernels', () => {
     expect(Array.from(await ints.data())).toEqual([1024, -27, 0, 1, -1]);
   });
 
-  it('gather reads 0 for out-of-range indices; scatterAdd ignores them (the CPU throws)', async () => {
-    const x = gpu([10, 20, 30]);
-    const g = x.gather(gpu([2, -4, 3, 0], 'int32'), 0);
-    expect(Array.from(await g.data())).toEqual([30, 0, 0, 10]);
-    const s = dispatch('scatterAdd', [x, gpu([0, 5, 0, -4], 'int32'), gpu([1, 2, 3, 4])], { axis: 0 });
-    expect(Array.from(await s.data())).toEqual([14, 20, 30]);
-  });
-
   it('bool round-trips through u32 storage and drives where', async () => {
     const c = gpu([1, 0, 1, 1], 'bool');
     expect(Array.from(await c.data())).toEqual([1, 0, 1, 1]);

@@ -11,6 +11,7 @@ import { sizeOf } from '../../shape.js';
 import { BufferPool, fromGpuWords, type GpuHandle, toGpuWords } from './buffers.js';
 import { Fuser, isFusible } from './fusion.js';
 import { ErrorTracker } from './gpu-errors.js';
+import { type CheckedOp, type CheckSlot, IndexChecks } from './index-checks.js';
 import { KERNELS } from './kernels.js';
 import { CommandStream, PipelineCache } from './pipelines.js';
 import type { Program } from './wgsl/common.js';
@@ -20,6 +21,7 @@ type Kernel<P extends KernelPrim> = (
   out: View<GpuHandle>,
   attrs: PrimAttrs[P],
   temp: (elements: number) => GpuHandle,
+  check: (op: CheckedOp) => CheckSlot,
 ) => Program<GpuHandle>[];
 
 function noFloat64(op: string, dtype: DType): void {
@@ -33,6 +35,8 @@ export class WebGpuBackend implements Backend<GpuHandle> {
   readonly pipelines: PipelineCache;
   readonly stream: CommandStream;
   readonly fuser: Fuser;
+  /** Out-of-range gather/scatterAdd indices, raised at the next readback or sync. */
+  readonly checks: IndexChecks;
   /** Set false to run every elementwise op as its own dispatch (benchmarks compare both). */
   fusion = true;
 
@@ -42,6 +46,7 @@ export class WebGpuBackend implements Backend<GpuHandle> {
     this.pipelines = new PipelineCache(gpu, this.errors);
     this.stream = new CommandStream(gpu, this.errors, this.pipelines);
     this.pool.onDestroy = () => this.stream.bindGroups.clear();
+    this.checks = new IndexChecks(this.pool, this.stream);
     this.fuser = new Fuser(this.pool, gpu.limits.maxStorageBuffersPerShaderStage, (p) => this.runProgram(p));
   }
 
@@ -77,9 +82,13 @@ export class WebGpuBackend implements Backend<GpuHandle> {
       this.fuser.materialize(handle);
       this.stream.materialize(handle);
       this.stream.copyOut(handle, staging, bytes, 4 * offset);
+      this.stream.bytesCopiedOut += bytes;
+      const check = this.checks.begin();
       this.stream.flush();
       await staging.mapAsync(0x01, 0, bytes); // MAP_READ
+      const indexError = check && (await this.checks.finish(check));
       await this.errors.settle();
+      if (indexError) throw indexError;
       if (handle.error) throw handle.error;
       const out = fromGpuWords(dtype, staging.getMappedRange(0, bytes), size);
       staging.unmap();
@@ -119,7 +128,7 @@ export class WebGpuBackend implements Backend<GpuHandle> {
     const temps: GpuHandle[] = [];
     const temp = (n: number) => temps[temps.push(this.pool.acquire(n, prim)) - 1] as GpuHandle;
     try {
-      const programs = (KERNELS[prim] as Kernel<P>)(inputs, out, attrs, temp);
+      const programs = (KERNELS[prim] as Kernel<P>)(inputs, out, attrs, temp, (op) => this.checks.slot(op));
       for (const p of programs) this.runProgram(p);
     } finally {
       // Safe while queued: a later user of the buffer is encoded (or uploads) after these reads.
@@ -145,9 +154,12 @@ export class WebGpuBackend implements Backend<GpuHandle> {
 
   /** Submits queued work and waits for it (and for its error scopes). */
   async sync(): Promise<void> {
+    const check = this.checks.begin();
     this.stream.flush();
     await this.gpu.queue.onSubmittedWorkDone();
+    const indexError = check && (await this.checks.finish(check));
     await this.errors.settle();
+    if (indexError) throw indexError;
   }
 
   /** Releases pooled buffers and the device. */

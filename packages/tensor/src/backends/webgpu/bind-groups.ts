@@ -1,6 +1,7 @@
 /**
  * Explicit pipeline layouts shared by every kernel (binding 0: the uniform block at a dynamic
- * offset into the batch's arena; 1: the output; 2, 3, ...: read-only inputs) and a cache of bind
+ * offset into the batch's arena; 1: the output; 2, 3, ...: read-only inputs; then, for kernels
+ * that check their indices, one read-write flag buffer, see index-checks.ts) and a cache of bind
  * groups keyed by the buffers they bind. With the uniform offset dynamic, a bind group depends
  * only on the buffers, and the pool recycles a few buffers in loops, so most dispatches reuse
  * one (creating a bind group costs ~12 us in Dawn here, a third of a small dispatch).
@@ -26,9 +27,10 @@ export class BindGroupCache {
     private readonly arena: GPUBuffer,
   ) {}
 
-  /** The layout for kernels with `inputs` read-only storage bindings. */
-  layout(inputs: number): KernelLayout {
-    let l = this.layouts.get(inputs);
+  /** The layout for kernels with `inputs` read-only storage bindings (and a flag buffer after them). */
+  layout(inputs: number, flagged = false): KernelLayout {
+    const key = 2 * inputs + (flagged ? 1 : 0);
+    let l = this.layouts.get(key);
     if (!l) {
       const entries: GPUBindGroupLayoutEntry[] = [
         { binding: 0, visibility: COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } },
@@ -37,10 +39,11 @@ export class BindGroupCache {
       for (let k = 0; k < inputs; k++) {
         entries.push({ binding: k + 2, visibility: COMPUTE, buffer: { type: 'read-only-storage' } });
       }
+      if (flagged) entries.push({ binding: inputs + 2, visibility: COMPUTE, buffer: { type: 'storage' } });
       const bindGroupLayout = this.device.createBindGroupLayout({ entries });
       const pipelineLayout = this.device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout] });
       l = { bindGroupLayout, pipelineLayout };
-      this.layouts.set(inputs, l);
+      this.layouts.set(key, l);
     }
     return l;
   }
@@ -54,10 +57,11 @@ export class BindGroupCache {
     return i;
   }
 
-  /** A bind group for `output` and `inputs` with a uniform window of `metaBytes`. */
-  group(metaBytes: number, output: GPUBuffer, inputs: readonly GPUBuffer[]): GPUBindGroup {
+  /** A bind group for `output` and `inputs` (and `flags`) with a uniform window of `metaBytes`. */
+  group(metaBytes: number, output: GPUBuffer, inputs: readonly GPUBuffer[], flags?: GPUBuffer): GPUBindGroup {
     let key = `${metaBytes}:${this.id(output)}`;
     for (const b of inputs) key += `,${this.id(b)}`;
+    if (flags) key += `|${this.id(flags)}`;
     let g = this.groups.get(key);
     if (!g) {
       if (this.groups.size >= MAX_GROUPS) this.groups.clear();
@@ -68,7 +72,9 @@ export class BindGroupCache {
       inputs.forEach((buffer, k) => {
         entries.push({ binding: k + 2, resource: { buffer } });
       });
-      g = this.device.createBindGroup({ layout: this.layout(inputs.length).bindGroupLayout, entries });
+      if (flags) entries.push({ binding: inputs.length + 2, resource: { buffer: flags } });
+      const layout = this.layout(inputs.length, flags !== undefined).bindGroupLayout;
+      g = this.device.createBindGroup({ layout, entries });
       this.groups.set(key, g);
     }
     return g;

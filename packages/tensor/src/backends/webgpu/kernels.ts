@@ -3,13 +3,14 @@
  * compute it (typed `satisfies Record<KernelPrim, ...>`, so a new primitive does not compile
  * without one). Operands arrive as dispatch guarantees them (see prims.ts).
  *
- * Where a GPU cannot check cheaply the kernels differ from the CPU, which throws instead:
- * gather reads 0 for an out-of-range index, scatterAdd ignores one.
+ * A GPU kernel cannot throw where the CPU does: gather and scatterAdd flag an out-of-range index
+ * in the index-check buffer (index-checks.ts) and the backend raises at the next readback.
  */
 import type { View } from '../../backend.js';
 import { fail, fmtShape } from '../../errors.js';
 import type { KernelPrim, PrimAttrs } from '../../prims.js';
 import type { GpuHandle } from './buffers.js';
+import type { CheckedOp, CheckSlot } from './index-checks.js';
 import type { Program } from './wgsl/common.js';
 import { castProgram, elementwiseProgram, exprFor } from './wgsl/elementwise.js';
 import { matmulProgram } from './wgsl/matmul.js';
@@ -23,6 +24,7 @@ type GpuKernel<P extends KernelPrim> = (
   out: V,
   attrs: PrimAttrs[P],
   temp: (elements: number) => GpuHandle,
+  check: (op: CheckedOp) => CheckSlot,
 ) => Program<GpuHandle>[];
 
 /** An elementwise op whose expression depends on the operand dtype (`where`: on its values). */
@@ -70,8 +72,14 @@ export const KERNELS = {
       return p;
     });
   },
-  gather: ([x, index], out, { axis }) => [gatherProgram(x as V, index as V, out, axis)],
-  scatterAdd: ([x, index, src], out, { axis }) => [scatterAddProgram(x as V, index as V, src as V, out, axis)],
+  gather: ([x, index], out, { axis }, _temp, check) => {
+    const slot = check({ op: 'gather', axis, shape: (x as V).shape, output: out.handle });
+    return [gatherProgram(x as V, index as V, out, axis, slot)];
+  },
+  scatterAdd: ([x, index, src], out, { axis }, _temp, check) => {
+    const slot = check({ op: 'scatterAdd', axis, shape: out.shape, output: out.handle });
+    return [scatterAddProgram(x as V, index as V, src as V, out, axis, slot)];
+  },
   matmul: ([a, b], out) => {
     const batch = out.shape.slice(0, -2).reduce((x, y) => x * y, 1);
     if (batch > 65535) fail('shape', 'matmul', `batch of ${batch} (output ${fmtShape(out.shape)}) exceeds 65535`);

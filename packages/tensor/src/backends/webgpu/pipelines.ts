@@ -35,10 +35,10 @@ export class PipelineCache {
   ) {}
 
   /**
-   * The pipeline for `code` (with `inputs` input bindings, laid out by `layouts`), compiled
-   * once; a WGSL or validation error names `op`.
+   * The pipeline for `code` (with `inputs` input bindings and maybe a flag buffer, laid out by
+   * `layouts`), compiled once; a WGSL or validation error names `op`.
    */
-  get(code: string, op: string, inputs: number, layouts: BindGroupCache): GPUComputePipeline {
+  get(code: string, op: string, inputs: number, layouts: BindGroupCache, flagged = false): GPUComputePipeline {
     let p = this.cache.get(code);
     const failure = this.failed.get(code);
     if (failure) throw new TensorError('backend', failure.message, { cause: failure });
@@ -48,7 +48,7 @@ export class PipelineCache {
         device,
         () => {
           const module = device.createShaderModule({ code, label: op });
-          const layout = layouts.layout(inputs).pipelineLayout;
+          const layout = layouts.layout(inputs, flagged).pipelineLayout;
           return device.createComputePipeline({ layout, compute: { module, entryPoint: 'main' }, label: op });
         },
         () => `${op}: compiling its WGSL kernel`,
@@ -81,7 +81,7 @@ export class CommandStream {
   private readonly temporaries: GPUBuffer[] = [];
   /** Submitted batches so far (for tests and benchmarks). */
   submits = 0;
-  /** Bytes copied into readback buffers so far (tests check that small reads stay small). */
+  /** Bytes of tensor data copied into readback buffers so far (tests check small reads stay small). */
   bytesCopiedOut = 0;
   /** The batch (by `submits` count) that last touched each buffer. */
   private readonly touched = new WeakMap<GPUBuffer, number>();
@@ -136,7 +136,7 @@ export class CommandStream {
 
   /** Encodes one program (its inputs must not be dirty; `run` clears them first). */
   dispatch(p: Program<GpuHandle>): void {
-    const pipeline = this.pipelines.get(p.code, p.op, p.inputs.length, this.bindGroups);
+    const pipeline = this.pipelines.get(p.code, p.op, p.inputs.length, this.bindGroups, p.flags !== undefined);
     for (const h of p.inputs) {
       this.materialize(h);
       if (h.error) p.output.error ??= h.error;
@@ -153,6 +153,7 @@ export class CommandStream {
       metaBytes,
       p.output.buffer,
       p.inputs.map((h) => h.buffer),
+      p.flags?.buffer,
     );
     if (!this.pass) {
       this.pass = this.open().beginComputePass();
@@ -163,6 +164,7 @@ export class CommandStream {
     this.pass.setBindGroup(0, bindGroup, [at]);
     this.pass.dispatchWorkgroups(...p.workgroups);
     for (const h of [p.output, ...p.inputs]) this.touched.set(h.buffer, this.submits);
+    if (p.flags) this.touched.set(p.flags.buffer, this.submits);
     p.output.dirty = false;
     p.output.hostWords = undefined;
     p.output.constant = undefined;
@@ -197,7 +199,6 @@ export class CommandStream {
   copyOut(h: GpuHandle, staging: GPUBuffer, bytes: number, from = 0): void {
     this.copies().copyBufferToBuffer(h.buffer, from, staging, 0, bytes);
     this.touched.set(h.buffer, this.submits);
-    this.bytesCopiedOut += bytes;
   }
 
   /** Submits everything queued as one command buffer. */

@@ -25,6 +25,8 @@ export interface Program<H = unknown> {
   inputs: readonly H[];
   /** Bound read-write at binding 1. */
   output: H;
+  /** The index-check flag buffer, bound read-write after the inputs (see index-checks.ts). */
+  flags?: H;
   meta: Uint32Array;
   workgroups: [number, number, number];
 }

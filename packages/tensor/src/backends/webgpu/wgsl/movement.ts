@@ -2,8 +2,10 @@
  * Data-movement kernels: pad, gather (take_along_axis) and scatterAdd, one invocation per
  * output element. (concat and contiguous are strided copies: see elementwise.ts.)
  *
- * A GPU kernel cannot raise, so indices are handled where the CPU would throw: an out-of-range
- * gather index reads 0, and an out-of-range scatterAdd index is ignored.
+ * Indices in [-n, 0) count from the end (NumPy). A GPU kernel cannot raise, so where the CPU
+ * throws for an index outside [-n, n), the kernel counts it in its slot of the index-check flag
+ * buffer (bound after the inputs; see index-checks.ts) and the backend raises at the next
+ * readback; meanwhile the bad gather index reads 0 and the bad scatterAdd index adds nothing.
  * scatterAdd is gather-style: each output element loops over the index along the axis and sums
  * the matching src values in index order. That is deterministic and needs no float atomics, and
  * it adds in the same order as the CPU, so float32 results agree exactly.
@@ -23,10 +25,25 @@ import {
   wgslType,
 } from './common.js';
 
-function header(t: string, inputs: readonly [string, string][]): string {
+function header(t: string, inputs: readonly [string, string][], flagged = false): string {
+  const flags = flagged
+    ? `\n@group(0) @binding(${inputs.length + 2}) var<storage, read_write> flags: array<atomic<u32>>;`
+    : '';
   return `${META_DECL}
 @group(0) @binding(1) var<storage, read_write> ob: array<${t}>;
-${inputs.map(([n, ty], k) => `@group(0) @binding(${k + 2}) var<storage, read> ${n}: array<${ty}>;`).join('\n')}`;
+${inputs.map(([n, ty], k) => `@group(0) @binding(${k + 2}) var<storage, read> ${n}: array<${ty}>;`).join('\n')}${flags}`;
+}
+
+/** Where a checked kernel records a bad index: its slot in the flag buffer. */
+export interface IndexCheckSlot<H> {
+  flags: H;
+  slot: number;
+}
+
+/** WGSL statement counting the bad index `raw` in slot `slot` of the flag buffer. */
+function flagBad(meta: MetaBuilder, slot: number, raw: string): string {
+  const k = meta.u(2 * slot);
+  return `atomicAdd(&flags[${k}], 1u); atomicStore(&flags[${k} + 1u], bitcast<u32>(${raw}));`;
 }
 
 function countOf(shape: readonly number[]): number {
@@ -70,10 +87,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 
 /**
- * out[..i..] = x[..index[..i..]..] along `axis`; an index outside [0, n) reads 0.
- * @example gatherProgram(x, index, out, 1)
+ * out[..i..] = x[..index[..i..]..] along `axis`; an index outside [-n, n) reads 0 and, given a
+ * `check` slot, is recorded there.
+ * @example gatherProgram(x, index, out, 1, { flags, slot: 0 })
  */
-export function gatherProgram<H>(x: View<H>, index: View<H>, out: View<H>, axis: number): Program<H> {
+export function gatherProgram<H>(
+  x: View<H>,
+  index: View<H>,
+  out: View<H>,
+  axis: number,
+  check?: IndexCheckSlot<H>,
+): Program<H> {
   const t = wgslType(x.dtype, 'gather');
   const xStrides = x.strides.map((s, d) => (d === axis ? 0 : s));
   const c = collapse(out.shape, [contiguousStrides(out.shape), index.strides, xStrides]);
@@ -83,18 +107,26 @@ export function gatherProgram<H>(x: View<H>, index: View<H>, out: View<H>, axis:
   const index0 = linearIndex(meta, count, rowSpan);
   const offs = stridedOffsets(meta, 'i', c.shape, c.strides.slice(1), [index.offset, x.offset], ['io', 'xo']);
   const zero = t === 'f32' ? '0.0' : t === 'i32' ? '0' : '0u';
-  const code = `${header(t, [
-    ['xb', t],
-    ['ib', 'i32'],
-  ])}
+  const n = meta.i(x.shape[axis] as number);
+  const stride = meta.u(x.strides[axis] as number);
+  const bad = check ? ` else { ${flagBad(meta, check.slot, 'raw')} }` : '';
+  const code = `${header(
+    t,
+    [
+      ['xb', t],
+      ['ib', 'i32'],
+    ],
+    check !== undefined,
+  )}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   ${index0}
   ${offs}
-  let n = ${meta.i(x.shape[axis] as number)};
-  let j = select(ib[io], ib[io] + n, ib[io] < 0);
+  let n = ${n};
+  let raw = ib[io];
+  let j = select(raw, raw + n, raw < 0);
   var v: ${t} = ${zero};
-  if (j >= 0 && j < n) { v = xb[xo + u32(j) * ${meta.u(x.strides[axis] as number)}]; }
+  if (j >= 0 && j < n) { v = xb[xo + u32(j) * ${stride}]; }${bad}
   ob[i] = v;
 }`;
   return {
@@ -102,16 +134,26 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     code,
     inputs: [x.handle, index.handle],
     output: out.handle,
+    ...(check ? { flags: check.flags } : {}),
     meta: meta.build(),
     workgroups: groups,
   };
 }
 
 /**
- * out = x; out[..index[..i..]..] += src[..i..] along `axis`; out-of-range indices are ignored.
- * @example scatterAddProgram(x, index, src, out, 0)
+ * out = x; out[..index[..i..]..] += src[..i..] along `axis`; an index outside [-n, n) adds
+ * nothing and, given a `check` slot, is recorded there (by the invocations at axis position 0,
+ * which between them see every index once).
+ * @example scatterAddProgram(x, index, src, out, 0, { flags, slot: 1 })
  */
-export function scatterAddProgram<H>(x: View<H>, index: View<H>, src: View<H>, out: View<H>, axis: number): Program<H> {
+export function scatterAddProgram<H>(
+  x: View<H>,
+  index: View<H>,
+  src: View<H>,
+  out: View<H>,
+  axis: number,
+  check?: IndexCheckSlot<H>,
+): Program<H> {
   const t = wgslType(x.dtype, 'scatterAdd');
   const axisOnly = out.shape.map((_, d) => (d === axis ? 1 : 0));
   const noAxis = (s: readonly number[]) => s.map((v, d) => (d === axis ? 0 : v));
@@ -135,20 +177,28 @@ export function scatterAddProgram<H>(x: View<H>, index: View<H>, src: View<H>, o
     [x.offset, index.offset, src.offset, 0],
     ['xo', 'io', 'so', 'ca'],
   );
-  const code = `${header(t, [
-    ['xb', t],
-    ['ib', 'i32'],
-    ['sb', t],
-  ])}
+  const n = meta.i(out.shape[axis] as number);
+  const len = meta.u(index.shape[axis] as number);
+  const istride = meta.u(index.strides[axis] as number);
+  const bad = check ? `\n    if (ca == 0u && (raw < -n || raw >= n)) { ${flagBad(meta, check.slot, 'raw')} }` : '';
+  const code = `${header(
+    t,
+    [
+      ['xb', t],
+      ['ib', 'i32'],
+      ['sb', t],
+    ],
+    check !== undefined,
+  )}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   ${index0}
   ${offs}
   var acc = xb[xo];
   let tgt = i32(ca);
-  let n = ${meta.i(out.shape[axis] as number)};
-  for (var k = 0u; k < ${meta.u(index.shape[axis] as number)}; k++) {
-    let raw = ib[io + k * ${meta.u(index.strides[axis] as number)}];
+  let n = ${n};
+  for (var k = 0u; k < ${len}; k++) {
+    let raw = ib[io + k * ${istride}];${bad}
     if (select(raw, raw + n, raw < 0) == tgt) {
       acc = acc + sb[so + k * ${meta.u(src.strides[axis] as number)}];
     }
@@ -160,6 +210,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     code,
     inputs: [x.handle, index.handle, src.handle],
     output: out.handle,
+    ...(check ? { flags: check.flags } : {}),
     meta: meta.build(),
     workgroups: groups,
   };
