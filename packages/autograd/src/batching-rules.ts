@@ -175,6 +175,7 @@ export const BATCH_RULES = {
   cos: unary('cos'),
   tanh: unary('tanh'),
   erf: unary('erf'),
+  floor: unary('floor'),
   cast: unary('cast'),
 
   add: elementwise('add'),
@@ -217,4 +218,9 @@ export const BATCH_RULES = {
   scatterAdd: alongAxis('scatterAdd'),
   matmul: matmulRule,
   contiguous: unary('contiguous'),
+  // Each example's lanes are lanes of the batched tensor: the sorted axis moves one to the right.
+  argsort: ([x], { axis, descending }, { size }) => ({
+    value: dispatch('argsort', [frontOrBroadcast(x as Batched, size)], { axis: axis + 1, descending }),
+    bdim: 0,
+  }),
 } satisfies { [P in Prim]: BatchRule<P> };

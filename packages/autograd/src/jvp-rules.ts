@@ -132,6 +132,8 @@ export const JVP_RULES = {
   tanh: ([t], out) => scaled(t, () => sub(1, mul(out, out))),
   // d erf(x) = 2/sqrt(pi) e^{-x^2}
   erf: ([t], _out, [x]) => scaled(t, () => mul(exp(neg(mul(x, x))), TWO_OVER_SQRT_PI)),
+  // NOTE: floor is piecewise constant: a zero tangent (as its VJP).
+  floor: () => undefined,
   // float -> float: the tangent cast along; to int32/bool the result is piecewise constant: zero.
   cast: ([t], out) => (t && isFloat(out.dtype) ? cast(t, out.dtype) : undefined),
 
@@ -187,4 +189,6 @@ export const JVP_RULES = {
   // d(a @ b) = ta @ b + a @ tb
   matmul: ([ta, tb], _out, [a, b]) => plus(ta && matmul(ta, b), tb && matmul(a, tb)),
   contiguous: ([t]) => t && dispatch('contiguous', [t], {}),
+  // Integer positions: no tangent.
+  argsort: () => undefined,
 } satisfies { [P in Prim]: Jvp<P> };

@@ -18,6 +18,7 @@ export interface PrimInputMap {
   cos: Unary;
   tanh: Unary;
   erf: Unary;
+  floor: Unary;
   cast: Unary;
   add: Binary;
   sub: Binary;
@@ -41,6 +42,7 @@ export interface PrimInputMap {
   scatterAdd: readonly [x: Tensor, index: Tensor, src: Tensor];
   matmul: Binary;
   contiguous: Unary;
+  argsort: Unary;
 }
 
 /** The operand tuple of primitive `P`. */

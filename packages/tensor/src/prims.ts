@@ -27,6 +27,8 @@ export interface PrimAttrs {
   cos: Record<string, never>;
   tanh: Record<string, never>;
   erf: Record<string, never>;
+  /** Largest integer <= x (float only); its derivative is 0. ceil/round/trunc are composites. */
+  floor: Record<string, never>;
   cast: { dtype: DType };
   // binary elementwise (operands share one dtype)
   add: Record<string, never>;
@@ -70,6 +72,11 @@ export interface PrimAttrs {
   matmul: Record<string, never>;
   /** A contiguous copy. */
   contiguous: Record<string, never>;
+  /**
+   * int32 positions that sort each lane along `axis`: stable; ascending puts NaN last (NumPy),
+   * descending puts NaN first (NaN is the largest value, as in PyTorch); -0 equals +0.
+   */
+  argsort: { axis: number; descending: boolean };
 }
 
 export type Prim = keyof PrimAttrs;
@@ -162,6 +169,7 @@ export const PRIMS = {
   cos: { kind: 'unary', arity: 1, infer: floatUnary('cos') },
   tanh: { kind: 'unary', arity: 1, infer: floatUnary('tanh') },
   erf: { kind: 'unary', arity: 1, infer: floatUnary('erf') },
+  floor: { kind: 'unary', arity: 1, infer: floatUnary('floor') },
   cast: { kind: 'unary', arity: 1, infer: (inputs, { dtype }) => ({ shape: [...first(inputs).shape], dtype }) },
 
   add: { kind: 'binary', arity: 2, infer: binary('add', 'same') },
@@ -324,5 +332,15 @@ export const PRIMS = {
     kind: 'movement',
     arity: 1,
     infer: (inputs) => ({ shape: [...first(inputs).shape], dtype: first(inputs).dtype }),
+  },
+  argsort: {
+    kind: 'movement',
+    arity: 1,
+    infer: (inputs, { axis }) => {
+      const m = first(inputs);
+      if (!(axis >= 0 && axis < m.shape.length))
+        fail('shape', 'argsort', `axis ${axis} out of range for ${fmtShape(m.shape)}`);
+      return { shape: [...m.shape], dtype: 'int32' };
+    },
   },
 } satisfies { [P in Prim]: PrimSpec<P> };

@@ -247,6 +247,31 @@ export class Tensor {
   clip(min?: number, max?: number): Tensor {
     return ops.clip(this, min, max);
   }
+  clamp(min?: number, max?: number): Tensor {
+    return ops.clip(this, min, max);
+  }
+  floor(): Tensor {
+    return ops.floor(this);
+  }
+  ceil(): Tensor {
+    return ops.ceil(this);
+  }
+  /** Half to even, as NumPy and PyTorch. */
+  round(): Tensor {
+    return ops.round(this);
+  }
+  trunc(): Tensor {
+    return ops.trunc(this);
+  }
+  isnan(): Tensor {
+    return ops.isnan(this);
+  }
+  isinf(): Tensor {
+    return ops.isinf(this);
+  }
+  isfinite(): Tensor {
+    return ops.isfinite(this);
+  }
   cast(dtype: DType): Tensor {
     return ops.cast(this, dtype);
   }
@@ -307,6 +332,28 @@ export class Tensor {
   logSoftmax(axis = -1): Tensor {
     return ops.logSoftmax(this, axis);
   }
+  std(axis?: Axis, keepdims = false, correction = 0): Tensor {
+    return ops.std(this, axis, keepdims, correction);
+  }
+  norm(p = 2, axis?: Axis, keepdims = false): Tensor {
+    return ops.norm(this, p, axis, keepdims);
+  }
+  cumsum(axis?: number): Tensor {
+    return ops.cumsum(this, axis);
+  }
+  cumprod(axis?: number): Tensor {
+    return ops.cumprod(this, axis);
+  }
+  /** The values sorted along `axis` (NumPy); `argsort` gives the positions. */
+  sort(axis = -1, options?: ops.SortOptions): Tensor {
+    return ops.sort(this, axis, options);
+  }
+  argsort(axis = -1, options?: ops.SortOptions): Tensor {
+    return ops.argsort(this, axis, options);
+  }
+  topk(k: number, axis = -1, options?: ops.TopkOptions): { values: Tensor; indices: Tensor } {
+    return ops.topk(this, k, axis, options);
+  }
 
   // ---- shape -------------------------------------------------------------------------------------
   matmul(b: Tensor): Tensor {
@@ -362,6 +409,15 @@ export class Tensor {
   }
   clone(): Tensor {
     return ops.clone(this);
+  }
+  split(sizeOrSections: number | readonly number[], axis = 0): Tensor[] {
+    return ops.split(this, sizeOrSections, axis);
+  }
+  chunk(chunks: number, axis = 0): Tensor[] {
+    return ops.chunk(this, chunks, axis);
+  }
+  flip(axis?: Axis): Tensor {
+    return ops.flip(this, axis);
   }
 }
 

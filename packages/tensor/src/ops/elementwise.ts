@@ -163,3 +163,6 @@ export function clip(x: Tensor, min?: number, max?: number): Tensor {
   if (max !== undefined) y = minimum(y, max);
   return y;
 }
+
+/** PyTorch's name for `clip`. @example clamp(x, 0, 1) */
+export const clamp = clip;

@@ -3,6 +3,7 @@
  * and autograd's gradcheck suite. Row format: ./op-spec.ts. Rows live in one file per family.
  */
 import type { OpSpec } from './op-spec.js';
+import { BLOCK_SPECS } from './op-specs-blocks.js';
 import { ELEMENTWISE_SPECS } from './op-specs-elementwise.js';
 import { MOVEMENT_SPECS } from './op-specs-movement.js';
 import { REDUCE_SPECS } from './op-specs-reduce.js';
@@ -10,7 +11,13 @@ import { VIEW_SPECS } from './op-specs-views.js';
 
 export type { Layout, OpCase, Operand, OpSpec, Ref, Tolerance } from './op-spec.js';
 
-export const OP_SPECS: OpSpec[] = [...ELEMENTWISE_SPECS, ...REDUCE_SPECS, ...VIEW_SPECS, ...MOVEMENT_SPECS];
+export const OP_SPECS: OpSpec[] = [
+  ...ELEMENTWISE_SPECS,
+  ...REDUCE_SPECS,
+  ...VIEW_SPECS,
+  ...MOVEMENT_SPECS,
+  ...BLOCK_SPECS,
+];
 
 /** The row named `name` (throws when there is none, so a renamed row fails loudly). */
 export function opSpec(name: string): OpSpec {

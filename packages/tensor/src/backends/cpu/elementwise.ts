@@ -21,6 +21,7 @@ const FLOAT_EXPR: Record<string, string> = {
   cos: 'Math.cos(x)',
   tanh: 'Math.tanh(x)',
   erf: 'erf(x)',
+  floor: 'Math.floor(x)',
   add: 'x + y',
   sub: 'x - y',
   mul: 'x * y',

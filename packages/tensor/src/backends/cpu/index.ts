@@ -12,6 +12,7 @@ import { matmul } from './matmul.js';
 import { concat, gather, pad, scatterAdd } from './movement.js';
 import { ArrayPool } from './pool.js';
 import { reduce } from './reduce.js';
+import { argsort } from './sort.js';
 import { WasmRuntime } from './wasm/runtime.js';
 import { getCpuKernels } from './wasm/settings.js';
 
@@ -31,6 +32,7 @@ const KERNELS: { [P in KernelPrim]: CpuKernel<P> } = {
   cos: ew('cos'),
   tanh: ew('tanh'),
   erf: ew('erf'),
+  floor: ew('floor'),
   cast: ([x], out) => cast(x as View, out),
   add: ew('add'),
   sub: ew('sub'),
@@ -50,6 +52,7 @@ const KERNELS: { [P in KernelPrim]: CpuKernel<P> } = {
   scatterAdd: ([x, index, src], out, { axis }) => scatterAdd(x as View, index as View, src as View, out, axis),
   matmul: ([a, b], out) => matmul(a as View, b as View, out),
   contiguous: ([x], out) => copy(x as View, out),
+  argsort: ([x], out, attrs) => argsort(x as View, out, attrs),
 };
 
 /** Freed arrays kept for reuse, per backend (see pool.ts); beyond this they go to the GC. */

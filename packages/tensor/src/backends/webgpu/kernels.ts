@@ -16,6 +16,7 @@ import { castProgram, elementwiseProgram, exprFor } from './wgsl/elementwise.js'
 import { matmulProgram } from './wgsl/matmul.js';
 import { gatherProgram, padProgram, scatterAddProgram } from './wgsl/movement.js';
 import { reducePrograms } from './wgsl/reduce.js';
+import { argsortProgram } from './wgsl/sort.js';
 
 type V = View<GpuHandle>;
 /** `temp(elements)`: scratch storage, released once the kernel's dispatches are encoded. */
@@ -49,6 +50,7 @@ export const KERNELS = {
   cos: ew('cos'),
   tanh: ew('tanh'),
   erf: ew('erf'),
+  floor: ew('floor'),
   cast: ([x], out) => [castProgram(x as V, out)],
   add: ew('add'),
   sub: ew('sub'),
@@ -86,4 +88,5 @@ export const KERNELS = {
     return [matmulProgram(a as V, b as V, out)];
   },
   contiguous: ([x], out) => [elementwiseProgram('contiguous', 'x', [x as V], out)],
+  argsort: ([x], out, attrs) => [argsortProgram(x as V, out, attrs)],
 } satisfies { [P in KernelPrim]: GpuKernel<P> };

@@ -21,6 +21,7 @@ export function wasmKernelTable(ts: CpuKernelTable, rt: WasmRuntime): CpuKernelT
     cos: ts.cos,
     tanh: ts.tanh,
     erf: ts.erf,
+    floor: ts.floor,
     cast: ts.cast,
     add: ts.add,
     sub: ts.sub,
@@ -42,5 +43,6 @@ export function wasmKernelTable(ts: CpuKernelTable, rt: WasmRuntime): CpuKernelT
       if (!rt.matmul.run(inputs[0] as View, inputs[1] as View, out)) ts.matmul(inputs, out, attrs);
     },
     contiguous: ts.contiguous,
+    argsort: ts.argsort,
   };
 }

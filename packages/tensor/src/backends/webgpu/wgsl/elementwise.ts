@@ -38,6 +38,7 @@ const FLOAT_EXPR: Record<string, string> = {
   // Clamped: some drivers evaluate tanh through exp and overflow to NaN; tanh(15) is 1 in f32.
   tanh: 'select(tanh(clamp(x, -15.0, 15.0)), x, isnan_(x))',
   erf: 'erf_(x)',
+  floor: 'floor(x)',
   add: 'x + y',
   sub: 'x - y',
   mul: 'x * y',
