@@ -10,13 +10,14 @@
  * A rule returns the output's tangent, or `undefined` when it is zero (integer and bool results).
  * The engine (forward.ts) calls a rule only when at least one input has a tangent, and expands a
  * tangent of a broadcast operand to `out`'s shape with its one generic `expand`, as the reverse
- * engine sums cotangents back with its one `unbroadcast`.
+ * engine sums cotangents back with its one `unbroadcast`. Edge points (pow at 0, ties and NaN in
+ * max, zeros in prod) use the VJP table's own helpers, so ⟨u, J v⟩ agrees in both modes
+ * everywhere, not only away from them.
  *
  * Rules are written with tensor ops, so a tangent computation is itself observed: an enclosing
  * grad records it, an enclosing jvp pushes its own tangents through it. Linear primitives
  * (views, sum, pad, concat, gather, scatterAdd, contiguous) are their own JVP: the same primitive
- * applied to the tangents. Edge points use the same conventions as the VJP table, so that
- * ⟨u, J v⟩ agrees in both modes everywhere.
+ * applied to the tangents.
  */
 import {
   add,
@@ -47,6 +48,8 @@ import {
   zerosLike,
 } from '@webgrad/tensor';
 import type { PrimInputs, PrimTangents } from './prim-inputs.js';
+import { productOfOthers } from './prod-vjp.js';
+import { maxShares, powBaseGrad, powExponentGrad, producedMax } from './rules.js';
 
 /** A tangent; undefined = zero. */
 export type Tangent = Tensor | undefined;
@@ -74,43 +77,23 @@ function keptShape(shape: readonly number[], axes: readonly number[]): number[] 
   return shape.map((d, i) => (axes.includes(i) ? 1 : d));
 }
 
-/** log(a) where a > 0, else 0: the same convention (and double-where) as the VJP's safeLog. */
-function safeLog(a: Tensor): Tensor {
-  const pos = gt(a, 0);
-  return where(pos, log(where(pos, a, 1)), 0);
-}
-
-/** NOTE: as in the VJP table, max(a, b) at a tie passes half of each tangent. */
-function maxShares(a: Tensor, b: Tensor): [Tensor, Tensor] {
-  const dt = a.dtype;
-  const tie = mul(cast(eq(a, b), dt), 0.5);
-  return [add(cast(gt(a, b), dt), tie), add(cast(lt(a, b), dt), tie)];
-}
-
 /**
  * d maxReduce along t: the tangent at the group's maximum; NOTE: at ties, the mean of the tied
- * entries' tangents (the VJP shares g equally among them, so both modes agree).
+ * entries' tangents, with NaN counting as a maximum (producedMax, shared with the VJP table,
+ * which splits g the same way, so both modes agree).
  */
 function maxReduceJvp(t: Tensor, out: Tensor, x: Tensor, { axes, keepdims }: PrimAttrs['maxReduce']): Tensor {
-  const kept = keptShape(x.shape, axes);
-  const isMax = cast(eq(x, keepdims ? out : reshape(out, kept)), x.dtype);
+  const isMax = producedMax(x, keepdims ? out : reshape(out, keptShape(x.shape, axes)));
   const share = div(isMax, sum(isMax, axes, true));
   return dispatch('sum', [mul(t, share)], { axes, keepdims });
 }
 
 /**
- * d prod(x) along t = sum_i t_i prod_{j != i} x_j. NOTE on zeros (as in the VJP's prodVjp): with
- * P the product of the group's non-zero entries and z its number of zeros, the partial is
- * P / x_i when z = 0, P at the zero and 0 elsewhere when z = 1, and 0 everywhere when z >= 2.
+ * d prod(x) along t = sum_i t_i prod_{j != i} x_j, with the product of the others computed by
+ * prefix and suffix scans (prod-vjp.ts, shared with the VJP table): exact at zeros.
  */
 function prodJvp(t: Tensor, x: Tensor, { axes, keepdims }: PrimAttrs['prod']): Tensor {
-  const isZero = eq(x, 0);
-  const zeroCount = sum(cast(isZero, x.dtype), axes, true);
-  const safe = where(isZero, 1, x);
-  const others = prod(safe, axes, true);
-  const atSingleZero = where(logicalAnd(eq(zeroCount, 1), isZero), others, 0);
-  const partial = where(eq(zeroCount, 0), div(others, safe), atSingleZero);
-  return dispatch('sum', [mul(t, partial)], { axes, keepdims });
+  return dispatch('sum', [mul(t, productOfOthers(x, axes))], { axes, keepdims });
 }
 
 /** A zero tangent for an operand of a linear multi-input primitive that has none. */
@@ -149,14 +132,15 @@ export const JVP_RULES = {
     const num = plus(ta, tb && neg(mul(out, tb)));
     return num && div(num, b);
   },
-  // d(a^b) = b a^(b-1) ta + a^b log(a) tb, see safeLog
+  // d(a^b) = b a^(b-1) ta + a^b log(a) tb; edge points as in the VJP table (powBaseGrad, ...)
   pow: ([ta, tb], out, [a, b]) =>
     plus(
-      scaled(ta, () => mul(b, pow(a, sub(b, 1)))),
-      scaled(tb, () => mul(out, safeLog(a))),
+      scaled(ta, () => powBaseGrad(a, b)),
+      scaled(tb, () => powExponentGrad(out, a)),
     ),
-  max: ([ta, tb], _out, [a, b]) => {
-    const [sa, sb] = maxShares(a, b);
+  // NOTE: as in the VJP table, a tie (or NaN on both sides) passes half of each tangent.
+  max: ([ta, tb], out, [a, b]) => {
+    const [sa, sb] = maxShares(a, b, out);
     return plus(
       scaled(ta, () => sa),
       scaled(tb, () => sb),

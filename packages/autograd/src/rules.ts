@@ -65,7 +65,7 @@ function keptShape(shape: readonly number[], axes: readonly number[]): number[] 
  * appears in higher derivatives); elsewhere the formula stands, so that its own derivative in b
  * stays right at b = 0 (d^2(a^b)/da db = 1/a there, which masking every b == 0 would lose).
  */
-function powBaseGrad(a: Tensor, b: Tensor): Tensor {
+export function powBaseGrad(a: Tensor, b: Tensor): Tensor {
   const constant = logicalAnd(eq(b, 0), logicalOr(eq(a, 0), ne(a, a)));
   return mul(b, pow(where(constant, 1, a), sub(b, 1)));
 }
@@ -76,7 +76,7 @@ function powBaseGrad(a: Tensor, b: Tensor): Tensor {
  * in b for b > 0; PyTorch agrees for b >= 0), where the formula would give 0 * -inf = NaN. The
  * inner `where` keeps log away from 0, so no NaN reaches higher derivatives (double-where trick).
  */
-function powExponentGrad(out: Tensor, a: Tensor): Tensor {
+export function powExponentGrad(out: Tensor, a: Tensor): Tensor {
   const zero = eq(a, 0);
   return where(zero, 0, mul(out, log(where(zero, 1, a))));
 }
@@ -86,7 +86,7 @@ function powExponentGrad(out: Tensor, a: Tensor): Tensor {
  * NaN), else 0, in x's dtype. Comparing with the output (as JAX's _balanced_eq does) sends the
  * gradient of a NaN maximum to the NaN instead of nowhere (NaN == NaN is false).
  */
-function producedMax(x: Tensor, out: Tensor): Tensor {
+export function producedMax(x: Tensor, out: Tensor): Tensor {
   return cast(logicalOr(eq(x, out), ne(x, x)), x.dtype);
 }
 
@@ -95,7 +95,7 @@ function producedMax(x: Tensor, out: Tensor): Tensor {
  * (the larger one, or the NaN), and NOTE: 1/2 to each at ties (a == b, or both NaN), so the two
  * shares always sum to 1.
  */
-function maxShares(a: Tensor, b: Tensor, out: Tensor): [Tensor, Tensor] {
+export function maxShares(a: Tensor, b: Tensor, out: Tensor): [Tensor, Tensor] {
   const ha = producedMax(a, out);
   const hb = producedMax(b, out);
   const half = mul(mul(ha, hb), 0.5);
