@@ -72,12 +72,26 @@ describe('every primitive has rules and a row in the forward-mode suites', () =>
             c.params,
           );
         const xs = which.map((k) => inputs[k] as Tensor);
-        for (const p of primsReached(() => jvp(f, xs, xs.map((x) => onesLike(x))))) reached.add(p);
+        for (const p of primsReached(() =>
+          jvp(
+            f,
+            xs,
+            xs.map((x) => onesLike(x)),
+          ),
+        ))
+          reached.add(p);
       }
     }
     for (const row of PRIMITIVE_ROWS) {
       const xs = row.inputs();
-      for (const p of primsReached(() => jvp(row.f, xs, xs.map((x) => onesLike(x))))) reached.add(p);
+      for (const p of primsReached(() =>
+        jvp(
+          row.f,
+          xs,
+          xs.map((x) => onesLike(x)),
+        ),
+      ))
+        reached.add(p);
     }
     const missing = prims.filter((p) => !reached.has(p) && NO_TANGENT[p] === undefined);
     expect(missing, `primitives no forward-mode row reaches: add an op-spec row (or a PRIMITIVE_ROWS entry)`).toEqual(
