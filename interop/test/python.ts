@@ -36,7 +36,9 @@ if (!ready) {
 }
 
 /** `describe` for suites that need Python: skipped (outside CI) when the environment is missing. */
-export const describeWithPython = describe.skipIf(!ready);
+export function describeWithPython(name: string, body: () => void): void {
+  describe.skipIf(!ready)(name, body);
+}
 
 /** Runs `python interop/python/run.py <command> <dir>`; stderr is shown when it fails. */
 export function runPython(command: string, dir: string): void {

@@ -1,15 +1,18 @@
 /**
- * Adapters on disk, PEFT-style: a directory with `adapter_config.json` and
- * `adapter_model.safetensors`, tensors named `base_model.model.<module path>.<key>` where <key>
- * is the layer's declared file key (`lora_A.weight` [r, in] / `lora_B.weight` [out, r] for LoRA,
- * `lora_A1/lora_B1/lora_A2/lora_B2.weight` for ABBA as in the authors' code, `hira_A/hira_B.weight`
- * for HiRA). The JSON holds PEFT's LoRA keys (so PEFT can read a LoRA adapter), ABBA's r1, r2,
- * alpha1, alpha2 (the released code's convention: alpha1 = alpha2 = s when saved from the
- * 'rank' convention) and a `webgrad` block with the exact config and the adapted module paths.
+ * Adapters on disk, as the Python ecosystem keeps them: a directory with `adapter_config.json` and
+ * `adapter_model.safetensors`, in one of the formats of formats/ (by default PEFT's own: LoRA as
+ * LORA, HiRA as HIRA, ABBA as LOHA, which is the same update), so `PeftModel.from_pretrained`
+ * loads a webgrad adapter unchanged and webgrad loads PEFT's.
+ *
+ * webgrad's own settings that a format has no field for (ABBA's r1/r2 and scaling convention,
+ * init, seed, the adapted module paths) travel in the safetensors `__metadata__` under the key
+ * `webgrad`, a JSON string PEFT never reads; adapter_config.json holds only the format's fields.
  */
-import { loadSafetensors, type Module, saveSafetensors } from '@webgrad/nn';
+import { loadSafetensors, type Module, readSafetensorsMetadata, saveSafetensors } from '@webgrad/nn';
 import { platform, type Tensor, TensorError } from '@webgrad/tensor';
-import { type AdapterMethod, type ResolvedConfig, resolveConfig, scalingOf, type TargetModules } from './config.js';
+import type { AdapterLayer } from './adapter-layer.js';
+import { type AdapterMethod, type ResolvedConfig, resolveConfig, type TargetModules } from './config.js';
+import { type AdapterFormat, type AdapterFormatName, formatFor, formatOfFile } from './formats/index.js';
 import { adapterConfigOf, adapterLayers, applyAdapter, setAdapterConfig } from './inject.js';
 import { checkNotMerged } from './merge.js';
 
@@ -17,12 +20,15 @@ const join = platform.joinPath;
 
 export const CONFIG_FILE = 'adapter_config.json';
 export const WEIGHTS_FILE = 'adapter_model.safetensors';
-const PREFIX = 'base_model.model.';
+/** The safetensors metadata key of webgrad's own settings. */
+const METADATA_KEY = 'webgrad';
 
 type SavedTargets = string[] | { regex: string; flags: string };
 
-interface WebgradBlock extends Omit<ResolvedConfig, 'targetModules' | 'seed'> {
+/** webgrad's settings as saved in the metadata. */
+interface SavedSettings extends Omit<ResolvedConfig, 'targetModules' | 'excludeModules' | 'seed'> {
   targetModules: SavedTargets;
+  excludeModules: SavedTargets | null;
   seed: number | null;
   modules: string[];
 }
@@ -35,111 +41,96 @@ function targetsFromJson(t: SavedTargets): TargetModules {
   return Array.isArray(t) ? t : new RegExp(t.regex, t.flags);
 }
 
-/** The adapter parameters of `model` by file key. */
-function adapterRecord(model: Module): Record<string, Tensor> {
-  const out: Record<string, Tensor> = Object.create(null);
-  for (const [path, layer] of adapterLayers(model))
-    for (const [key, t] of layer.adapterTensors()) out[`${PREFIX}${path}.${key}`] = t;
-  return out;
+export interface SaveAdapterOptions {
+  /**
+   * The file format (default: PEFT's for the method: 'peft-lora', 'peft-hira', 'peft-loha' for
+   * ABBA). 'abba-authors' writes the layout of the ABBA authors' code (see formats/abba-authors.ts).
+   */
+  format?: AdapterFormatName;
 }
 
 /**
  * Writes `model`'s adapter to `dir` (created if needed): adapter_config.json and
- * adapter_model.safetensors (written atomically).
- * @example await saveAdapter(model, 'out/abba-run1');
+ * adapter_model.safetensors, each written atomically.
+ * @example await saveAdapter(model, 'out/abba-run1'); // ABBA as PEFT LoHa: PeftModel.from_pretrained reads it
  */
-export async function saveAdapter(model: Module, dir: string): Promise<void> {
+export async function saveAdapter(model: Module, dir: string, opts: SaveAdapterOptions = {}): Promise<void> {
   const c = adapterConfigOf(model);
   if (!c) throw new TensorError('state', 'saveAdapter: the model has no adapters (call applyAdapter first)');
-  const modules = adapterLayers(model).map(([p]) => p);
-  const targets = targetsToJson(c.targetModules);
-  const s = scalingOf(c);
-  const webgrad: WebgradBlock = { ...c, targetModules: targets, seed: c.seed ?? null, modules };
-  const json = {
-    peft_type: c.method.toUpperCase(),
-    task_type: null,
-    base_model_name_or_path: null,
-    inference_mode: true,
-    r: c.r,
-    lora_alpha: c.alpha,
-    lora_dropout: c.dropout,
-    use_rslora: c.useRsLora,
-    target_modules: Array.isArray(targets) ? targets : `.*(?:${targets.regex}).*`,
-    bias: 'none',
-    fan_in_fan_out: false,
-    modules_to_save: null,
-    // Released code: s = sqrt(alpha1) sqrt(alpha2); from the 'rank' convention, alpha1 = alpha2 = s.
-    ...(c.method === 'abba'
-      ? {
-          r1: c.r1,
-          r2: c.r2,
-          ...(c.scaling === 'authors' ? { alpha1: c.alpha, alpha2: c.alpha2 } : { alpha1: s, alpha2: s }),
-        }
-      : {}),
-    webgrad,
+  const format = formatFor(c.method, opts.format);
+  const layers = adapterLayers(model);
+  const { config, tensors } = format.write(c, layers);
+  const settings: SavedSettings = {
+    ...c,
+    targetModules: targetsToJson(c.targetModules),
+    excludeModules: c.excludeModules === undefined ? null : targetsToJson(c.excludeModules),
+    seed: c.seed ?? null,
+    modules: layers.map(([p]) => p),
   };
-  await platform.mkdir(dir);
-  await saveSafetensors(join(dir, WEIGHTS_FILE), adapterRecord(model), { format: 'pt' });
-  await platform.writeFileAtomic(join(dir, CONFIG_FILE), `${JSON.stringify(json, null, 2)}\n`);
+  const owned = new Set(layers.flatMap(([, l]) => l.adapterTensors().map(([, t]) => t)));
+  try {
+    await platform.mkdir(dir);
+    await saveSafetensors(join(dir, WEIGHTS_FILE), tensors, { format: 'pt', [METADATA_KEY]: JSON.stringify(settings) });
+    await platform.writeFileAtomic(join(dir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
+  } finally {
+    for (const t of Object.values(tensors)) if (!owned.has(t)) t.dispose(); // padded or scaled copies
+  }
 }
 
-/** The saved config: webgrad's block, or a plain PEFT LoRA config. */
-function configFromJson(json: Record<string, unknown>, path: string): { config: ResolvedConfig; modules?: string[] } {
-  const w = json.webgrad as WebgradBlock | undefined;
-  if (w) {
-    const config = resolveConfig({ ...w, targetModules: targetsFromJson(w.targetModules), seed: w.seed ?? undefined });
-    return { config, modules: w.modules };
-  }
-  if (json.peft_type !== 'LORA')
-    throw new TensorError('value', `loadAdapter: ${path} is neither a webgrad adapter nor a PEFT LoRA config`);
-  const t = json.target_modules;
+/** The config a file describes: webgrad's settings when the metadata has them, else the format's. */
+function savedConfig(
+  format: AdapterFormat,
+  json: Record<string, unknown>,
+  metadata: Record<string, string>,
+  source: string,
+): { config: ResolvedConfig; modules?: string[] } {
+  const saved = metadata[METADATA_KEY];
+  if (saved === undefined) return { config: resolveConfig(format.readConfig(json, source)) };
+  const s = JSON.parse(saved) as SavedSettings;
   const config = resolveConfig({
-    method: 'lora',
-    targetModules: typeof t === 'string' ? new RegExp(`^(?:${t})$`) : (t as string[]),
-    r: json.r as number,
-    alpha: json.lora_alpha as number,
-    useRsLora: json.use_rslora === true,
-    dropout: (json.lora_dropout as number | undefined) ?? 0,
+    ...s,
+    targetModules: targetsFromJson(s.targetModules),
+    excludeModules: s.excludeModules === null ? undefined : targetsFromJson(s.excludeModules),
+    seed: s.seed ?? undefined,
   });
-  return { config };
+  if (config.method !== format.method)
+    throw new TensorError('value', `loadAdapter: ${source}: a ${format.name} file holding a ${config.method} adapter`);
+  return { config, modules: s.modules };
 }
 
 const COMPARED = ['method', 'r', 'r1', 'r2', 'alpha', 'alpha2', 'scaling', 'useRsLora'] as const;
 
 /**
- * Loads an adapter saved by `saveAdapter` (or a PEFT LoRA adapter) into `model`. A model without
- * adapters gets them first (applyAdapter with the saved config); a model with adapters must match
- * the saved method, ranks, scaling and adapted modules. Every mismatch (config, missing or
- * unexpected modules and tensors, shapes) is reported in one error before anything changes.
- * Tensors are cast to the parameters' dtype and moved to their device. A merged model raises:
- * `unmerge(model)` first, so the old update does not stay folded into the base weights.
+ * Loads an adapter saved by `saveAdapter` or by PEFT (LoRA, HiRA, LoHa as ABBA) into `model`. A
+ * model without adapters gets them first (applyAdapter with the file's config); a model with
+ * adapters must match the file's method, ranks, scaling and adapted modules. PEFT options webgrad
+ * does not model are rejected by name; every other mismatch (config, missing or unexpected
+ * modules and tensors, shapes) is reported in one error, all before anything changes. Tensors are
+ * cast to the parameters' dtype and moved to their device. A merged model raises: `unmerge(model)`
+ * first, so the old update does not stay folded into the base weights.
  * @example await loadAdapter(new GPT(cfg), 'out/abba-run1');
  */
 export async function loadAdapter(model: Module, dir: string): Promise<void> {
   checkNotMerged('loadAdapter', model);
   const configPath = join(dir, CONFIG_FILE);
+  const weightsPath = join(dir, WEIGHTS_FILE);
   const json = JSON.parse(new TextDecoder().decode(await platform.readFile(configPath))) as Record<string, unknown>;
-  const saved = configFromJson(json, configPath);
-  const record = await loadSafetensors(join(dir, WEIGHTS_FILE), { device: 'cpu' });
+  const format = formatOfFile(json, configPath);
+  const saved = savedConfig(format, json, await readSafetensorsMetadata(weightsPath), configPath);
+  const record = await loadSafetensors(weightsPath, { device: 'cpu' });
   try {
     if (!adapterConfigOf(model) && adapterLayers(model).length === 0) {
       // Initialised from the file below, so skip the SVD.
       await applyAdapter(model, { ...saved.config, init: 'lora' });
       setAdapterConfig(model, saved.config);
     }
-    await assignChecked(model, saved.config, saved.modules, record, dir);
+    await assignChecked(model, format, saved.config, saved.modules, record, dir);
   } finally {
     for (const t of Object.values(record)) t.dispose();
   }
 }
 
-async function assignChecked(
-  model: Module,
-  file: ResolvedConfig,
-  fileModules: string[] | undefined,
-  record: Record<string, Tensor>,
-  dir: string,
-): Promise<void> {
+function configProblems(model: Module, file: ResolvedConfig, fileModules: string[] | undefined): string[] {
   const problems: string[] = [];
   const mine = adapterConfigOf(model);
   if (mine)
@@ -156,21 +147,35 @@ async function assignChecked(
     if (missing.length) problems.push(`target modules in the file but not adapted in the model: ${missing.join(', ')}`);
     if (extra.length) problems.push(`target modules adapted in the model but not in the file: ${extra.join(', ')}`);
   }
-  const wanted = adapterRecord(model);
-  for (const [key, p] of Object.entries(wanted)) {
-    const v = record[key];
-    if (!v) problems.push(`missing tensor ${key} (expected [${p.shape.join(', ')}])`);
-    else if (v.shape.join() !== p.shape.join())
-      problems.push(`shape of ${key}: model has [${p.shape.join(', ')}], file has [${v.shape.join(', ')}]`);
-  }
-  const unexpected = Object.keys(record).filter((k) => !(k in wanted));
-  if (unexpected.length) problems.push(`unexpected tensors in the file: ${unexpected.join(', ')}`);
+  return problems;
+}
+
+async function assignChecked(
+  model: Module,
+  format: AdapterFormat,
+  file: ResolvedConfig,
+  fileModules: string[] | undefined,
+  record: Record<string, Tensor>,
+  dir: string,
+): Promise<void> {
+  const problems = configProblems(model, file, fileModules);
+  const used = new Set<string>();
+  const values: [AdapterLayer, Record<string, Tensor>][] = [];
+  if (problems.length === 0)
+    for (const [path, layer] of adapterLayers(model))
+      values.push([layer, format.readLayer(layer, path, record, problems, used)]);
+  const unexpected = Object.keys(record).filter((k) => !used.has(k));
+  if (problems.length === 0 && unexpected.length)
+    problems.push(`unexpected tensors in the file: ${unexpected.join(', ')}`);
   if (problems.length > 0) throw new TensorError('value', `loadAdapter(${dir}): ${problems.join('; ')}`);
-  for (const [key, p] of Object.entries(wanted)) {
-    let v = record[key] as Tensor;
-    if (v.dtype !== p.dtype) v = v.cast(p.dtype);
-    if (v.device !== p.device) v = await v.to(p.device);
-    p.assign(v);
-    if (v !== record[key]) v.dispose();
+  for (const [layer, fields] of values) {
+    const target = layer as unknown as Record<string, Tensor>;
+    for (const [field, value] of Object.entries(fields)) {
+      const p = target[field] as Tensor;
+      let v = value;
+      if (v.dtype !== p.dtype) v = v.cast(p.dtype);
+      if (v.device !== p.device) v = await v.to(p.device);
+      p.assign(v.isContiguous ? v : v.contiguous());
+    }
   }
 }

@@ -71,6 +71,17 @@ export interface AdapterConfig {
   svdNiter?: number;
   /** Seeds every adapter initialisation and dropout mask (each module gets a derived seed). */
   seed?: number;
+  /**
+   * Per-module ranks, PEFT's `rank_pattern`: a key matches a module path when the path is the key
+   * or ends with `.<key>` (the key is a regular expression, as in PEFT); the first match wins.
+   * For ABBA the value is the rank of both pairs (r1 = r2, LoHa's r).
+   * @example { rankPattern: { 'blocks.0.attn.cAttn': 16 } }
+   */
+  rankPattern?: Readonly<Record<string, number>>;
+  /** Per-module alpha, PEFT's `alpha_pattern` (matched like rankPattern). */
+  alphaPattern?: Readonly<Record<string, number>>;
+  /** Modules never adapted even when targetModules matches them (PEFT's `exclude_modules`). */
+  excludeModules?: TargetModules;
 }
 
 /** A validated config with every default filled in (what adapter_config.json records). */
@@ -89,6 +100,9 @@ export interface ResolvedConfig {
   impl: AbbaImpl;
   svdNiter: number;
   seed: number | undefined;
+  rankPattern: Readonly<Record<string, number>>;
+  alphaPattern: Readonly<Record<string, number>>;
+  excludeModules: TargetModules | undefined;
 }
 
 const METHODS: readonly AdapterMethod[] = ['abba', 'lora', 'hira'];
@@ -166,7 +180,47 @@ export function resolveConfig(config: AdapterConfig): ResolvedConfig {
     impl: oneOf('impl', config.impl ?? 'fused', ['fused', 'plain', 'naive']),
     svdNiter,
     seed: config.seed,
+    rankPattern: checkedPattern('rankPattern', config.rankPattern, true),
+    alphaPattern: checkedPattern('alphaPattern', config.alphaPattern, false),
+    excludeModules: config.excludeModules,
   };
+}
+
+function checkedPattern(
+  name: string,
+  pattern: Readonly<Record<string, number>> | undefined,
+  integer: boolean,
+): Readonly<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const [key, v] of Object.entries(pattern ?? {})) {
+    if (integer) positiveInt(`${name}['${key}']`, v);
+    else if (!Number.isFinite(v))
+      throw new TensorError('value', `adapter config: ${name}['${key}'] must be a finite number, got ${v}`);
+    out[key] = v;
+  }
+  return out;
+}
+
+/**
+ * The value of the first key of a PEFT-style pattern that matches module `path` (PEFT's rule:
+ * the regular expression `(.*\.)?(<key>)$` matches the whole path), or undefined.
+ * @example patternValue({ cAttn: 16 }, 'blocks.0.attn.cAttn') // 16
+ */
+export function patternValue(pattern: Readonly<Record<string, number>>, path: string): number | undefined {
+  for (const [key, v] of Object.entries(pattern)) if (new RegExp(`^(.*\\.)?(${key})$`).test(path)) return v;
+  return undefined;
+}
+
+/**
+ * The config one module gets: rankPattern and alphaPattern applied to r (ABBA: r1 = r2) and alpha.
+ * @example moduleConfig(c, 'blocks.0.attn.cAttn').r
+ */
+export function moduleConfig(c: ResolvedConfig, path: string): ResolvedConfig {
+  const r = patternValue(c.rankPattern, path);
+  const alpha = patternValue(c.alphaPattern, path);
+  if (r === undefined && alpha === undefined) return c;
+  const ranks = r === undefined ? {} : c.method === 'abba' ? { r1: r, r2: r, r: 2 * r } : { r, r1: r };
+  return { ...c, ...ranks, ...(alpha === undefined ? {} : { alpha, alpha2: alpha }) };
 }
 
 /**
@@ -190,7 +244,8 @@ export function scalingOf(c: ResolvedConfig): number {
  * Whether the module at dotted `path` is a target.
  * @example matchesTarget('blocks.0.attn.cAttn', ['cAttn']) // true
  */
-export function matchesTarget(path: string, targets: TargetModules): boolean {
+export function matchesTarget(path: string, targets: TargetModules, exclude?: TargetModules): boolean {
+  if (exclude !== undefined && matchesTarget(path, exclude)) return false;
   if (targets instanceof RegExp) {
     targets.lastIndex = 0;
     return targets.test(path);

@@ -8,7 +8,7 @@
  *   await saveAdapter(gpt, 'out/adapter');
  */
 export { type ABBACreateOptions, ABBALinear, type ABBAOptions } from './abba.js';
-export { CONFIG_FILE, loadAdapter, saveAdapter, WEIGHTS_FILE } from './adapter-io.js';
+export { CONFIG_FILE, loadAdapter, type SaveAdapterOptions, saveAdapter, WEIGHTS_FILE } from './adapter-io.js';
 export { AdapterLayer, type AdapterLayerOptions } from './adapter-layer.js';
 export {
   type AbbaImpl,
@@ -17,11 +17,14 @@ export {
   type AdapterConfig,
   type AdapterMethod,
   matchesTarget,
+  moduleConfig,
+  patternValue,
   type ResolvedConfig,
   resolveConfig,
   scalingOf,
   type TargetModules,
 } from './config.js';
+export { type AdapterFormat, type AdapterFormatName, FORMATS } from './formats/index.js';
 export { HiRALinear, type HiRAOptions } from './hira.js';
 export {
   type AdapterSummary,

@@ -6,7 +6,14 @@ import { Linear, type Module, subSeed } from '@webgrad/nn';
 import { TensorError } from '@webgrad/tensor';
 import { ABBALinear } from './abba.js';
 import { AdapterLayer } from './adapter-layer.js';
-import { type AdapterConfig, type AdapterMethod, matchesTarget, type ResolvedConfig, resolveConfig } from './config.js';
+import {
+  type AdapterConfig,
+  type AdapterMethod,
+  matchesTarget,
+  moduleConfig,
+  type ResolvedConfig,
+  resolveConfig,
+} from './config.js';
 import { HiRALinear } from './hira.js';
 import { LoRALinear } from './lora.js';
 
@@ -115,24 +122,24 @@ export async function applyAdapter(model: Module, config: AdapterConfig): Promis
   if (configs.has(model) || adapterLayers(model).length > 0)
     throw new TensorError('state', 'applyAdapter: the model already has adapters; call mergeAndUnload(model) first');
   const linears = model.namedModules().filter((e): e is [string, Linear] => e[1] instanceof Linear && e[0] !== '');
-  const targets = linears.filter(([path]) => matchesTarget(path, c.targetModules));
+  const targets = linears.filter(([path]) => matchesTarget(path, c.targetModules, c.excludeModules));
   if (targets.length === 0)
     throw new TensorError(
       'value',
       `applyAdapter: no Linear module matches targetModules ${String(c.targetModules)}; Linear modules are: ${linears.map(([p]) => p).join(', ') || '(none)'}`,
     );
   if (c.method === 'abba' && c.init === 'svd') {
-    const small = targets.filter(([, l]) => c.r1 > Math.min(l.inFeatures, l.outFeatures));
+    const small = targets.filter(([p, l]) => moduleConfig(c, p).r1 > Math.min(l.inFeatures, l.outFeatures));
     if (small.length > 0)
       throw new TensorError(
         'value',
-        `applyAdapter: SVD init needs r1 <= min(out, in); r1 = ${c.r1} is too large for ${small.map(([p, l]) => `${p} [${l.outFeatures}, ${l.inFeatures}]`).join(', ')}`,
+        `applyAdapter: SVD init needs r1 <= min(out, in); ${small.map(([p, l]) => `r1 = ${moduleConfig(c, p).r1} is too large for ${p} [${l.outFeatures}, ${l.inFeatures}]`).join('; ')}`,
       );
   }
   model.requiresGrad(false);
   const modules: ModuleSummary[] = [];
   for (const [i, [path, base]] of targets.entries()) {
-    const layer = await makeLayer(base, c, subSeed(c.seed, i));
+    const layer = await makeLayer(base, moduleConfig(c, path), subSeed(c.seed, i));
     setSubmodule(model, path, layer);
     const baseCount = base.weight.size + (base.bias?.size ?? 0);
     const trainable = layer.adapterParameterCount();
