@@ -91,7 +91,7 @@ function cotangentsOf(node: Node, g: Tensor): Cotangent[] {
     });
   }
   const rule = RULES[node.prim as keyof typeof RULES] as Vjp<never>;
-  return rule(g, node.output, node.inputs, node.attrs as never);
+  return rule(g, node.output, node.inputs as never, node.attrs as never);
 }
 
 /** A clear error when a rule needed a tensor that tidy/dispose freed before backward ran. */

@@ -4,7 +4,9 @@
  * Vocabulary (as in JAX's lax.py and PyTorch's derivatives.yaml):
  * - `g`     the cotangent of the output (d loss / d out), shaped like `out`;
  * - `out`   the primitive's forward output;
- * - `x`, `a`, `b`, ... the primitive's inputs (`xs` when variadic); `attrs` its attributes.
+ * - `x`, `a`, `b`, ... the primitive's inputs (`xs` when variadic), a tuple typed per primitive
+ *   (prim-inputs.ts: `add` receives `[a, b]`); `attrs` its attributes.
+ * The JVP table (jvp-rules.ts) has the same rows in the same order, in the same vocabulary.
  * A rule returns one entry per input: a thunk that computes that input's cotangent (called only
  * when the input needs one), or `undefined` for inputs that are not differentiable (conditions,
  * indices). Cotangents of broadcast operands may be returned in the broadcast shape: the engine
@@ -42,12 +44,13 @@ import {
   where,
   zeros,
 } from '@webgrad/tensor';
+import type { PrimInputs } from './prim-inputs.js';
 import { productOfOthers } from './prod-vjp.js';
 
 /** The cotangent of one input, computed on demand; undefined = not differentiable. */
 export type Cotangent = (() => Tensor) | undefined;
 
-export type Vjp<P extends Prim> = (g: Tensor, out: Tensor, xs: readonly Tensor[], attrs: PrimAttrs[P]) => Cotangent[];
+export type Vjp<P extends Prim> = (g: Tensor, out: Tensor, xs: PrimInputs<P>, attrs: PrimAttrs[P]) => Cotangent[];
 
 // ---- named helpers for the longer formulas ----------------------------------------------------
 
@@ -178,71 +181,59 @@ function inversePerm(perm: readonly number[]): number[] {
 export const RULES = {
   neg: (g) => [() => neg(g)],
   exp: (g, out) => [() => mul(g, out)],
-  log: (g, _out, [x]) => [() => div(g, x as Tensor)],
+  log: (g, _out, [x]) => [() => div(g, x)],
   // d sqrt(x) = 1 / (2 sqrt(x))
   sqrt: (g, out) => [() => div(mul(g, 0.5), out)],
-  sin: (g, _out, [x]) => [() => mul(g, cos(x as Tensor))],
-  cos: (g, _out, [x]) => [() => neg(mul(g, sin(x as Tensor)))],
+  sin: (g, _out, [x]) => [() => mul(g, cos(x))],
+  cos: (g, _out, [x]) => [() => neg(mul(g, sin(x)))],
   // d tanh(x) = 1 - tanh(x)^2
   tanh: (g, out) => [() => mul(g, sub(1, mul(out, out)))],
   // d erf(x) = 2/sqrt(pi) e^{-x^2}
-  erf: (g, _out, [x]) => [() => mul(g, mul(exp(neg(mul(x as Tensor, x as Tensor))), TWO_OVER_SQRT_PI))],
+  erf: (g, _out, [x]) => [() => mul(g, mul(exp(neg(mul(x, x))), TWO_OVER_SQRT_PI))],
   // NOTE: floor is piecewise constant: its derivative is 0 (PyTorch's choice at the jumps too).
   floor: () => [undefined],
   // float -> float: g cast back to the input's dtype; from int32/bool there is nothing to differentiate.
-  cast: (g, _out, [x]) => [isFloat((x as Tensor).dtype) ? () => cast(g, (x as Tensor).dtype) : undefined],
+  cast: (g, _out, [x]) => [isFloat(x.dtype) ? () => cast(g, x.dtype) : undefined],
 
   add: (g) => [() => g, () => g],
   sub: (g) => [() => g, () => neg(g)],
-  mul: (g, _out, [a, b]) => [() => mul(g, b as Tensor), () => mul(g, a as Tensor)],
+  mul: (g, _out, [a, b]) => [() => mul(g, b), () => mul(g, a)],
   // d(a/b)/db = -a/b^2 = -(a/b)/b
-  div: (g, out, [, b]) => [() => div(g, b as Tensor), () => neg(div(mul(g, out), b as Tensor))],
+  div: (g, out, [, b]) => [() => div(g, b), () => neg(div(mul(g, out), b))],
   // d(a^b)/da = b a^(b-1); d(a^b)/db = a^b log(a); edge points in powBaseGrad, powExponentGrad
-  pow: (g, out, [a, b]) => [
-    () => mul(g, powBaseGrad(a as Tensor, b as Tensor)),
-    () => mul(g, powExponentGrad(out, a as Tensor)),
-  ],
+  pow: (g, out, [a, b]) => [() => mul(g, powBaseGrad(a, b)), () => mul(g, powExponentGrad(out, a))],
   max: (g, out, [a, b]) => {
     let shares: [Tensor, Tensor] | undefined;
-    const share = (i: 0 | 1) => (shares ??= maxShares(a as Tensor, b as Tensor, out))[i];
+    const share = (i: 0 | 1) => (shares ??= maxShares(a, b, out))[i];
     return [() => mul(g, share(0)), () => mul(g, share(1))];
   },
   cmplt: () => [undefined, undefined],
   cmpeq: () => [undefined, undefined],
   // The condition is not differentiable; each branch gets g where it was selected.
-  where: (g, _out, [cond]) => [undefined, () => where(cond as Tensor, g, 0), () => where(cond as Tensor, 0, g)],
+  where: (g, _out, [cond]) => [undefined, () => where(cond, g, 0), () => where(cond, 0, g)],
 
-  sum: (g, _out, [x], { axes }) => [
-    () => expand(reshape(g, keptShape((x as Tensor).shape, axes)), (x as Tensor).shape),
-  ],
-  maxReduce: (g, out, [x], { axes }) => [() => maxReduceVjp(g, out, x as Tensor, axes)],
-  prod: (g, _out, [x], { axes }) => [() => prodVjp(g, x as Tensor, axes)],
+  sum: (g, _out, [x], { axes }) => [() => expand(reshape(g, keptShape(x.shape, axes)), x.shape)],
+  maxReduce: (g, out, [x], { axes }) => [() => maxReduceVjp(g, out, x, axes)],
+  prod: (g, _out, [x], { axes }) => [() => prodVjp(g, x, axes)],
 
-  reshape: (g, _out, [x]) => [() => reshape(g, (x as Tensor).shape)],
+  reshape: (g, _out, [x]) => [() => reshape(g, x.shape)],
   permute: (g, _out, _xs, { perm }) => [() => transpose(g, inversePerm(perm))],
   // expand is broadcasting: summing g over the expanded axes is exactly the engine's unbroadcast.
   expand: (g) => [() => g],
-  slice: (g, _out, [x], attrs) => [() => sliceVjp(g, x as Tensor, attrs)],
-  pad: (g, _out, [x], attrs) => [() => padVjp(g, x as Tensor, attrs)],
+  slice: (g, _out, [x], attrs) => [() => sliceVjp(g, x, attrs)],
+  pad: (g, _out, [x], attrs) => [() => padVjp(g, x, attrs)],
   concat: (g, _out, xs, { axis }) => xs.map((_, k) => () => concatPiece(g, xs, k, axis)),
   // gather's cotangent scatters g back (repeated indices accumulate); the index has none.
   gather: (g, _out, [x, index], { axis }) => [
     () =>
-      dispatch('scatterAdd', [zeros((x as Tensor).shape, { dtype: g.dtype, device: g.device }), index as Tensor, g], {
+      dispatch('scatterAdd', [zeros(x.shape, { dtype: g.dtype, device: g.device }), index, g], {
         axis,
       }),
     undefined,
   ],
-  scatterAdd: (g, _out, [, index], { axis }) => [
-    () => g,
-    undefined,
-    () => dispatch('gather', [g, index as Tensor], { axis }),
-  ],
+  scatterAdd: (g, _out, [, index], { axis }) => [() => g, undefined, () => dispatch('gather', [g, index], { axis })],
   // d(a @ b) = g @ b^T for a and a^T @ g for b; broadcast batch dims are summed by unbroadcast.
-  matmul: (g, _out, [a, b]) => [
-    () => matmul(g, swapAxes(b as Tensor, -1, -2)),
-    () => matmul(swapAxes(a as Tensor, -1, -2), g),
-  ],
+  matmul: (g, _out, [a, b]) => [() => matmul(g, swapAxes(b, -1, -2)), () => matmul(swapAxes(a, -1, -2), g)],
   contiguous: (g) => [() => g],
   // Integer positions: no cotangent. sort/topk values are gathers, differentiable through gather.
   argsort: () => [undefined],
