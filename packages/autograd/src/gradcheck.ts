@@ -9,7 +9,7 @@
  * ~1e-10 |f|, far below the default tolerances.
  */
 import { concat, isFloat, randn, reshape, type Tensor, tensor, tidy } from '@webgrad/tensor';
-import { vjp } from './api.js';
+import { noGrad, vjp } from './api.js';
 
 export interface GradcheckOptions {
   /** Finite-difference step (default 1e-6). */
@@ -102,10 +102,12 @@ function withFloats(all: readonly Tensor[], floatIdx: readonly number[], fs: rea
 }
 
 function evalAt(f: Fn, x: Tensor, values: Float64Array): Float64Array {
-  // NOTE: not under noGrad: gradgradcheck's f runs vjp inside, which must record (fresh inputs
-  // are untraced, so nothing else is recorded here anyway).
-  const y = f(tensor(values, { dtype: 'float64', device: 'cpu', shape: x.shape }));
-  return Float64Array.from(y.dataSync());
+  // Under noGrad, requiresGrad tensors that f closes over (module parameters) record no graph per
+  // evaluation; the vjp that gradgradcheck's f runs inside still works (it opens its own level).
+  return noGrad(() => {
+    const y = f(tensor(values, { dtype: 'float64', device: 'cpu', shape: x.shape }));
+    return Float64Array.from(y.dataSync());
+  });
 }
 
 interface Entry extends GradcheckWorst {
@@ -210,7 +212,7 @@ function fastCheck(f: Fn, all: Tensor[], floatIdx: number[], s: Settings): Entry
       });
     };
     const dot = (fs: Tensor[]) => {
-      const y = f(...withFloats(all, floatIdx, fs)).dataSync(); // not noGrad: see evalAt
+      const y = noGrad(() => f(...withFloats(all, floatIdx, fs)).dataSync()); // see evalAt
       let acc = 0;
       for (let i = 0; i < y.length; i++) acc += (y[i] as number) * (v[i] as number);
       return acc;
