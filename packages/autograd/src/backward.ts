@@ -2,9 +2,11 @@
  * The backward engine: order the recorded nodes topologically (an explicit stack, never one
  * recursion per path), walk them from the output back to the targets, call each node's rule and
  * accumulate (+=) cotangents of tensors used more than once (diamonds). One generic
- * `unbroadcast` sums every cotangent back to its input's shape.
+ * `unbroadcast` sums every cotangent back to its input's shape. The cotangents' lifetimes (what
+ * may be freed when) live in cotangents.ts.
  */
-import { add, detach, isFloat, reshape, sum, type Tensor, TensorError, tidy } from '@webgrad/tensor';
+import { isFloat, reshape, sum, type Tensor, TensorError, tidy } from '@webgrad/tensor';
+import { Cotangents } from './cotangents.js';
 import { type Cotangent, RULES, type Vjp } from './rules.js';
 import { withSavedChecked } from './saved-versions.js';
 import { deleteNode, hasLiveLevel, hasOpenLevel, isTraced, type Node, nodeOf } from './tape.js';
@@ -107,45 +109,27 @@ function disposedError(node: Node, g: Tensor, cause: unknown): TensorError {
   );
 }
 
-/** Runs reverse mode from `root` and returns the cotangents of the targets. */
+/**
+ * Runs reverse mode from `root` and returns the cotangents of the targets: the chain-rule loop.
+ * Which cotangents live and which are freed is the business of `Cotangents` (cotangents.ts).
+ */
 export function runBackward(req: BackwardRequest): BackwardResult {
   const { root, seed, level, isTarget } = req;
   const targets: Tensor[] = [];
-  const grads = new Map<Tensor, Tensor>([[root, seed]]);
   const rootNode = relevant(root, level);
   if (isTarget(root)) targets.push(root);
-  if (!rootNode) return { grads, targets };
-  // Tensors made from here on belong to the engine and may be freed once consumed.
-  const marker = detach(seed);
-  const firstOwnedId = marker.id;
-  const owned = (t: Tensor) => t.id > firstOwnedId || (req.ownSeed === true && t === seed);
-  marker.dispose();
-  const uses = new Map<Tensor, number>([[seed, 1]]);
-  // Untraced cotangents that a recorded op took as an operand: an outer level still needs them.
-  const pinned = new Set<Tensor>();
-  const release = (t: Tensor) => {
-    const n = (uses.get(t) ?? 1) - 1;
-    if (n > 0) uses.set(t, n);
-    else {
-      uses.delete(t);
-      if (owned(t) && !pinned.has(t) && !isTraced(t)) t.dispose();
-    }
-  };
-  const store = (t: Tensor, g: Tensor) => {
-    grads.set(t, g);
-    uses.set(g, (uses.get(g) ?? 0) + 1);
-  };
+  if (!rootNode) return { grads: new Map([[root, seed]]), targets };
+  const cotangents = new Cotangents(root, seed, req.ownSeed === true);
 
   const order = topoOrder(rootNode, level);
   for (const node of order) {
-    const g = grads.get(node.output);
+    const g = cotangents.get(node.output);
     if (!g) continue;
-    const targetOut = isTarget(node.output);
     const needs = node.inputs.map((t) => isFloat(t.dtype) && (isTarget(t) || relevant(t, level) !== undefined));
     // When no open level can see this step, its temporaries are freed at once (tidy). An input
     // with a jvp tangent (forward-over-reverse) makes the step's results carry tangents too.
     const recording = isTraced(g) || hasOpenLevel(node) || node.inputs.some(isTraced);
-    if (recording) pinned.add(g);
+    if (recording) cotangents.pin(g);
     const compute = () =>
       cotangentsOf(node, g).map((c, i) => {
         const x = node.inputs[i] as Tensor;
@@ -170,24 +154,12 @@ export function runBackward(req: BackwardRequest): BackwardResult {
       if (!gi) return;
       const x = node.inputs[i] as Tensor;
       if (isTarget(x) && !targets.includes(x)) targets.push(x);
-      const prev = grads.get(x);
-      if (!prev) {
-        store(x, gi);
-        return;
-      }
-      const total = add(prev, gi);
-      if (isTraced(total)) pinned.add(prev).add(gi);
-      store(x, total);
-      release(prev);
-      if (!uses.has(gi)) release(gi);
+      cotangents.accumulate(x, gi);
     });
-    if (!targetOut) {
-      grads.delete(node.output);
-      release(g);
-    }
+    if (!isTarget(node.output)) cotangents.drop(node.output);
   }
   if (req.release) releaseGraph(order, level);
-  return { grads, targets };
+  return { grads: cotangents.grads, targets };
 }
 
 /** Removes `level` from the walked nodes and forgets nodes that no open level needs any more. */
