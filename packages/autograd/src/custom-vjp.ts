@@ -7,7 +7,9 @@ import { type CustomBackward, levelsOfInputs, nodeOf, setNode, versionsOf, witho
 /**
  * Wraps `forward` so that autodiff uses `backward` for it: forward's inner ops are not recorded,
  * and backward(g, out, ...xs) returns one cotangent (or undefined) per input, written with
- * tensor ops (so that it is itself differentiable when nested transforms need it).
+ * tensor ops (so that it is itself differentiable when nested transforms need it). It has no
+ * forward-mode rule: under jvp it raises a TensorError naming it (`opts.name`, else forward's
+ * function name); give one with customJvp.
  * @example
  *   const square = customVjp((x) => x.mul(x), (g, _out, x) => [g.mul(x).mul(2)]);
  */
