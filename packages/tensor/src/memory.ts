@@ -57,6 +57,17 @@ export function statsFor(device: Device): DeviceStats {
   return s;
 }
 
+/** Live tensors and storage bytes summed over every device (what the GC net watches). */
+export function liveTotals(): { tensors: number; bytes: number } {
+  let tensors = 0;
+  let bytes = 0;
+  for (const s of stats.values()) {
+    tensors += s.tensors;
+    bytes += s.bytes;
+  }
+  return { tensors, bytes };
+}
+
 export interface MemoryInfo {
   /** Live (not disposed, not collected) tensors, views included. */
   tensors: number;
@@ -92,7 +103,8 @@ export interface Disposable {
   readonly heldTensors?: readonly Disposable[];
 }
 
-type Scope = Disposable[];
+/** The tensors a tidy made; `closed` once it ended (later tensors of its async work go to the net). */
+type Scope = Disposable[] & { closed?: boolean };
 
 // An async context (AsyncLocalStorage in Node) keeps scopes correct across awaits and concurrent
 // async tidies; in a browser it is a stack with documented limits (platform/browser.ts).
@@ -104,7 +116,7 @@ const scopes = platform.asyncContext<Scope>();
  */
 export function trackInScope(t: Disposable): boolean {
   const scope = scopes.get();
-  if (!scope) return false;
+  if (!scope || scope.closed) return false;
   scope.push(t);
   return true;
 }
@@ -137,6 +149,7 @@ function collect(value: unknown, into: Set<unknown>, seen = new Set<unknown>()):
 }
 
 function endScope(scope: Scope, result: unknown): void {
+  scope.closed = true;
   const survivors = new Set<unknown>();
   collect(result, survivors);
   const parent = scopes.get();
@@ -150,9 +163,13 @@ function endScope(scope: Scope, result: unknown): void {
 
 /**
  * Runs `fn` and disposes every tensor it created except those it returns (found anywhere in
- * the returned value: a tensor, an array or an object of them).
+ * the returned value: a tensor, an array or an object of them). Given an async `fn`, it returns
+ * a Promise and does the same when that settles (as `tidyAsync`).
  * @example const y = tidy(() => x.mul(2).add(1).sum());
+ * @example const l = await tidy(async () => { const y = f(x); await y.data(); return y.sum(); });
  */
+export function tidy<T>(fn: () => Promise<T>): Promise<T>;
+export function tidy<T>(fn: () => T): T;
 export function tidy<T>(fn: () => T): T {
   const scope: Scope = [];
   let result: T;
@@ -164,7 +181,16 @@ export function tidy<T>(fn: () => T): T {
     throw e;
   }
   if (result instanceof Promise) {
-    throw new TypeError('tidy: fn returned a Promise; use tidyAsync for async work');
+    return result.then(
+      (value) => {
+        endScope(scope, value);
+        return value;
+      },
+      (e) => {
+        endScope(scope, undefined);
+        throw e;
+      },
+    ) as T;
   }
   endScope(scope, result);
   return result;

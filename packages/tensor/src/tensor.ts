@@ -5,6 +5,8 @@
 import type { Device } from './backend.js';
 import type { DType, TypedArray } from './dtype.js';
 import { fail, fmtShape } from './errors.js';
+import { describeTensor, formatTensor, formatTensorAsync } from './format.js';
+import { noteUnscoped } from './gc-net.js';
 import { type Storage, trackInScope } from './memory.js';
 import * as ops from './ops/index.js';
 import { isContiguous, type Shape, shapesEqual, sizeOf } from './shape.js';
@@ -59,6 +61,7 @@ export class Tensor {
     if (!s || this.guarded) return;
     finalizer.register(this, s, this);
     this.guarded = true;
+    noteUnscoped(s.bytes);
   }
 
   get device(): Device {
@@ -122,7 +125,7 @@ export class Tensor {
   assign(value: Tensor): this {
     if (value === this) return this;
     if (value.dtype !== this.dtype || value.device !== this.device || !shapesEqual(value.shape, this.shape)) {
-      fail('shape', 'assign', `cannot assign ${value.toString()} to ${this.toString()}`);
+      fail('shape', 'assign', `cannot assign ${describeTensor(value)} to ${describeTensor(this)}`);
     }
     const old = this.storage;
     const next = value.storage;
@@ -140,8 +143,17 @@ export class Tensor {
     return this;
   }
 
+  /** NumPy-style text with the view's values (`...` past 1000 elements); WebGPU: see `print()`. */
   toString(): string {
-    return `Tensor(${fmtShape(this.shape)}, ${this.dtype}, ${this.isDisposed ? 'disposed' : this.device})`;
+    return formatTensor(this);
+  }
+  /** What `console.log(t)` shows in Node (util.inspect), the same as `String(t)`. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+  /** Logs the values on any device (reads back only the elements shown). */
+  async print(): Promise<void> {
+    console.log(await formatTensorAsync(this));
   }
 
   // ---- reading ---------------------------------------------------------------------------------
@@ -149,7 +161,7 @@ export class Tensor {
   data(): Promise<TypedArray> {
     return ops.readData(this);
   }
-  /** Synchronous `data()`; CPU tensors only. */
+  /** Synchronous `data()`; CPU tensors only (a `device` TensorError elsewhere). */
   dataSync(): TypedArray {
     return ops.readDataSync(this);
   }
@@ -157,11 +169,17 @@ export class Tensor {
   array(): Promise<NestedArray> {
     return ops.readArray(this);
   }
+  /** Synchronous `array()`; CPU tensors only. */
   arraySync(): NestedArray {
-    return ops.toNested(this.dtype, this.shape, this.dataSync());
+    return ops.toNested(this.dtype, this.shape, ops.readDataSync(this, 'arraySync'));
   }
   item(): Promise<number> {
     return ops.readItem(this);
+  }
+  /** Synchronous `item()`; CPU tensors only. @example console.log(loss.itemSync()) */
+  itemSync(): number {
+    if (this.size !== 1) fail('shape', 'itemSync', `needs exactly one element, got shape ${fmtShape(this.shape)}`);
+    return ops.readDataSync(this, 'itemSync')[0] as number;
   }
   /** A copy on `device` (the same tensor if it already lives there). */
   to(device: Device): Promise<Tensor> {

@@ -6,6 +6,9 @@
  * counters see only this file's tensors, and it records every alloc and free, so a leak or a
  * double free shows up exactly rather than as a byte count disturbed by garbage collection.
  */
+
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import * as T from '@webgrad/tensor';
 import {
   type Backend,
@@ -20,6 +23,9 @@ import {
   unregisterBackend,
 } from '@webgrad/tensor';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 
 const counts = { allocs: 0, frees: 0 };
 
@@ -180,8 +186,52 @@ describe('tidy', () => {
     expect(stats().tensors).toBe(0);
   });
 
-  it('rejects a Promise-returning fn, pointing at tidyAsync', () => {
-    expect(() => tidy(async () => 1)).toThrow(/tidyAsync/);
+  it('given an async fn, frees what it made before and after its awaits (as tidyAsync)', async () => {
+    const out = await tidy(async () => {
+      const a = T.ones([2], dev).add(1);
+      await a.data();
+      const b = a.mul(3);
+      await new Promise((r) => setTimeout(r, 1));
+      return b.sum();
+    });
+    expect(stats().tensors).toBe(1);
+    expect(await out.item()).toBe(12);
+    out.dispose();
+    await expect(
+      tidy(async () => {
+        T.ones([3], dev).neg();
+        await Promise.resolve();
+        T.ones([3], dev).exp();
+        throw new Error('late');
+      }),
+    ).rejects.toThrow('late');
+    expect(stats().tensors).toBe(0);
+  });
+
+  it('async work that outlives its tidy hands later tensors to the GC net, not to the closed scope', async () => {
+    let late: Tensor | undefined;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let background!: Promise<void>;
+    await tidy(async () => {
+      background = (async () => {
+        await gate;
+        late = T.ones([2], dev);
+      })();
+    });
+    release();
+    await background;
+    // Alive and usable, owned by nobody but its variable; once dropped, the finalizer frees it.
+    expect(Array.from(late?.dataSync() ?? [])).toEqual([1, 1]);
+    late = undefined;
+    for (let i = 0; i < 3 && stats().tensors > 0; i++) {
+      await new Promise((r) => setTimeout(r, 0));
+      gc();
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    expect(stats().tensors).toBe(0);
   });
 });
 

@@ -3,6 +3,7 @@ import type { Device } from '../backend.js';
 import { fromValues } from '../dispatch.js';
 import { allocArray, type DType, type TypedArray } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
+import { giveNetATurn, netNeedsTurn } from '../gc-net.js';
 import type { NestedArray, Tensor } from '../tensor.js';
 import { clone } from './movement.js';
 
@@ -22,13 +23,23 @@ export async function readData(t: Tensor): Promise<TypedArray> {
       c.dispose();
     }
   }
-  return storage.backend.read(storage.handle, storage.dtype, t.size, t.offset);
+  const data = await storage.backend.read(storage.handle, storage.dtype, t.size, t.offset);
+  // An await point of a training loop: let the GC net's finalizers run if it just collected.
+  if (netNeedsTurn()) await giveNetATurn();
+  return data;
 }
 
-export function readDataSync(t: Tensor): TypedArray {
+/** `op` names the synchronous reader called (dataSync, arraySync, itemSync) in the error. */
+export function readDataSync(t: Tensor, op = 'dataSync'): TypedArray {
   const { storage } = t;
   const readSync = storage.backend.readSync?.bind(storage.backend);
-  if (!readSync) fail('device', 'dataSync', `not available on ${t.device}; use await t.data()`);
+  if (!readSync) {
+    fail(
+      'device',
+      op,
+      `${fmtShape(t.shape)} ${t.dtype} on ${t.device} cannot be read synchronously (the GPU answers later); use await t.${op.replace(/Sync$/, '')}()`,
+    );
+  }
   if (t.size === 0) return allocArray(t.dtype, 0);
   if (!t.isContiguous) {
     const c = clone(t);

@@ -92,6 +92,22 @@ async function requestAdapter(route: GpuRoute): Promise<{ gpu: GPU; adapter: GPU
   }
 }
 
+/** A macrotask without setTimeout's 4 ms clamp: one MessageChannel message per call. */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    // Typed as the web's MessagePort (the project compiles against Node's lib).
+    const { port1, port2 } = new MessageChannel() as unknown as {
+      port1: { onmessage: (() => void) | null; close(): void };
+      port2: { postMessage(message: unknown): void };
+    };
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(undefined);
+  });
+}
+
 export const platform: Platform = {
   name: 'browser',
   asyncContext: <T>() => new StackContext<T>(),
@@ -107,4 +123,12 @@ export const platform: Platform = {
   joinPath: (...parts) => parts.filter((p) => p !== '').join('/'),
   gpuRoutes: (choice) => (choice === 'auto' ? ['browser'] : [choice]),
   requestAdapter,
+  // Browsers expose `gc` only behind a flag (e.g. Chromium's --js-flags=--expose-gc).
+  collectGarbage: () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (typeof gc !== 'function') return false;
+    gc();
+    return true;
+  },
+  nextTask,
 };

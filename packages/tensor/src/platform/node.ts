@@ -9,6 +9,8 @@ import { mkdtempSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import type { AsyncContext, GpuRoute, Platform, WorkerHandle } from './types.js';
 
@@ -90,6 +92,26 @@ async function requestAdapter(route: GpuRoute): Promise<{ gpu: GPU; adapter: GPU
   }
 }
 
+/** V8's `gc`, found once: the global one under --expose-gc, else enabled for a fresh context. */
+let gcFunction: (() => void) | null | undefined;
+function collectGarbage(): boolean {
+  if (gcFunction === undefined) {
+    const global = (globalThis as { gc?: () => void }).gc;
+    try {
+      if (typeof global === 'function') gcFunction = global;
+      else {
+        setFlagsFromString('--expose-gc');
+        gcFunction = runInNewContext('gc') as () => void;
+        setFlagsFromString('--no-expose-gc');
+      }
+    } catch {
+      gcFunction = null;
+    }
+  }
+  gcFunction?.();
+  return gcFunction != null;
+}
+
 export const platform: Platform = {
   name: 'node',
   asyncContext<T>(): AsyncContext<T> {
@@ -113,4 +135,6 @@ export const platform: Platform = {
   joinPath: (...parts) => join(...parts),
   gpuRoutes: (choice) => (choice === 'auto' ? ['vulkan', 'opengles'] : [choice]),
   requestAdapter,
+  collectGarbage,
+  nextTask: () => new Promise((resolve) => setImmediate(resolve)),
 };

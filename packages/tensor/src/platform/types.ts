@@ -71,4 +71,15 @@ export interface Platform {
    * only now) in Node, `navigator.gpu` in a browser. A string says why there is none.
    */
   requestAdapter(route: GpuRoute): Promise<{ gpu: GPU; adapter: GPUAdapter } | string>;
+  /**
+   * Runs a full garbage collection now, where the runtime lets a library ask (Node: V8's `gc`,
+   * reached the way jest's leak detector does); false where it cannot (a browser without `gc`).
+   * The memory safety net calls it when unreachable tensors pile up (see gc-net.ts).
+   */
+  collectGarbage(): boolean;
+  /**
+   * Resolves in a new macrotask (Node: setImmediate; browser: a MessageChannel message), after
+   * pending finalizer callbacks have had their turn.
+   */
+  nextTask(): Promise<void>;
 }
