@@ -5,7 +5,7 @@
  * (space-padded to 8-byte alignment), then the raw little-endian tensor bytes. Parsing treats the
  * bytes as hostile: every field is validated before any tensor is made.
  */
-import { type Device, type DType, type Tensor, tensor } from '@webgrad/tensor';
+import { type Device, type DType, type Tensor, TensorError, tensor } from '@webgrad/tensor';
 import { duplicateTopLevelKey } from './json-keys.js';
 import {
   DEFAULT_FILE_DTYPE,
@@ -16,9 +16,12 @@ import {
   isFileDType,
 } from './safetensors-dtypes.js';
 
-/** A corrupt, truncated or hostile file, or a record that cannot be written. */
-export class SafetensorsError extends Error {
+/** A corrupt, truncated or hostile file, or a record that cannot be written (a 'value' TensorError). */
+export class SafetensorsError extends TensorError {
   override name = 'SafetensorsError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('value', message, options);
+  }
 }
 
 /** Upper bound on the JSON header (the reference implementation's limit). */

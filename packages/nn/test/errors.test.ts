@@ -1,5 +1,5 @@
 /** nn raises TensorErrors with kinds, and names the call people get wrong. */
-import { Adam, crossEntropy, Dropout, GPT, Linear, SGD } from '@webgrad/nn';
+import { Adam, crossEntropy, Dropout, GPT, Linear, parseSafetensors, SafetensorsError, SGD } from '@webgrad/nn';
 import { randn, type Tensor, TensorError, tensor } from '@webgrad/tensor';
 import { describe, expect, it } from 'vitest';
 
@@ -67,5 +67,10 @@ describe('nn errors are TensorErrors with kinds', () => {
   ];
   it.each(cases)('%s', (_, fn, kind) => {
     expect(errorOf(fn).kind).toBe(kind);
+  });
+  it('a bad safetensors file is a SafetensorsError, which is a value TensorError', () => {
+    const e = errorOf(() => parseSafetensors(new Uint8Array(3)));
+    expect(e).toBeInstanceOf(SafetensorsError);
+    expect(e.kind).toBe('value');
   });
 });
