@@ -13,7 +13,14 @@ import { platform, type Tensor, TensorError } from '@webgrad/tensor';
 import type { AdapterLayer } from './adapter-layer.js';
 import { type AdapterMethod, type ResolvedConfig, resolveConfig, type TargetModules } from './config.js';
 import { type AdapterFormat, type AdapterFormatName, formatFor, formatOfFile } from './formats/index.js';
-import { adapterConfigOf, adapterLayers, applyAdapter, setAdapterConfig } from './inject.js';
+import {
+  adapterConfigOf,
+  adapterLayers,
+  applyAdapter,
+  forgetAdapterConfig,
+  setAdapterConfig,
+  setSubmodule,
+} from './inject.js';
 import { checkNotMerged } from './merge.js';
 
 const join = platform.joinPath;
@@ -118,16 +125,36 @@ export async function loadAdapter(model: Module, dir: string): Promise<void> {
   const format = formatOfFile(json, configPath);
   const saved = savedConfig(format, json, await readSafetensorsMetadata(weightsPath), configPath);
   const record = await loadSafetensors(weightsPath, { device: 'cpu' });
+  const fresh = !adapterConfigOf(model) && adapterLayers(model).length === 0;
+  const trainable = fresh ? model.namedParameters().filter(([, p]) => p.requiresGrad) : [];
   try {
-    if (!adapterConfigOf(model) && adapterLayers(model).length === 0) {
+    if (fresh) {
       // Initialised from the file below, so skip the SVD.
       await applyAdapter(model, { ...saved.config, init: 'lora' });
       setAdapterConfig(model, saved.config);
     }
     await assignChecked(model, format, saved.config, saved.modules, record, dir);
+  } catch (e) {
+    // A failed load leaves the model as it was: the adapters it applied come off again.
+    if (fresh)
+      removeAdapters(
+        model,
+        trainable.map(([, p]) => p),
+      );
+    throw e;
   } finally {
     for (const t of Object.values(record)) t.dispose();
   }
+}
+
+/** Puts the base Linear layers back in place of the adapters and unfreezes `trainable` again. */
+function removeAdapters(model: Module, trainable: readonly Tensor[]): void {
+  for (const [path, layer] of adapterLayers(model)) {
+    setSubmodule(model, path, layer.base);
+    for (const [, t] of layer.adapterTensors()) t.dispose();
+  }
+  forgetAdapterConfig(model);
+  for (const p of trainable) p.requiresGrad = true;
 }
 
 function configProblems(model: Module, file: ResolvedConfig, fileModules: string[] | undefined): string[] {
