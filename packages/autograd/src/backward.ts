@@ -9,7 +9,7 @@ import { isFloat, reshape, sum, type Tensor, TensorError, tidy } from '@webgrad/
 import { Cotangents } from './cotangents.js';
 import { type Cotangent, RULES, type Vjp } from './rules.js';
 import { withSavedChecked } from './saved-versions.js';
-import { deleteNode, hasLiveLevel, hasOpenLevel, isTraced, type Node, nodeOf } from './tape.js';
+import { deleteNode, hasLiveLevel, hasOpenLevel, hasTangent, isTraced, type Node, nodeOf } from './tape.js';
 
 function fmt(t: Tensor): string {
   return `[${t.shape.join(', ')}] ${t.dtype}`;
@@ -128,7 +128,7 @@ export function runBackward(req: BackwardRequest): BackwardResult {
     const needs = node.inputs.map((t) => isFloat(t.dtype) && (isTarget(t) || relevant(t, level) !== undefined));
     // When no open level can see this step, its temporaries are freed at once (tidy). An input
     // with a jvp tangent (forward-over-reverse) makes the step's results carry tangents too.
-    const recording = isTraced(g) || hasOpenLevel(node) || node.inputs.some(isTraced);
+    const recording = isTraced(g) || hasOpenLevel(node) || node.inputs.some(hasTangent);
     if (recording) cotangents.pin(g);
     const compute = () =>
       cotangentsOf(node, g).map((c, i) => {

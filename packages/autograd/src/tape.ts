@@ -82,6 +82,11 @@ export function setTangentProbe(probe: (t: Tensor) => boolean): void {
   tangentProbe = probe;
 }
 
+/** Whether `t` carries a jvp tangent at a level that propagates now. */
+export function hasTangent(t: Tensor): boolean {
+  return tangentProbe(t);
+}
+
 export function nodeOf(t: Tensor): Node | undefined {
   return nodes.get(t);
 }

@@ -2,7 +2,7 @@
  * jvp, linearize, customJvp and their composition with grad, vjp, customVjp and pytrees:
  * known derivatives, nesting (perturbation confusion), errors and memory.
  */
-import { customJvp, customVjp, grad, jvp, linearize, vjp } from '@webgrad/autograd';
+import { customJvp, customVjp, grad, jvp, linearize, noGrad, stopGradient, vjp } from '@webgrad/autograd';
 import { memory, onesLike, type Tensor, TensorError, tensor, tidy } from '@webgrad/tensor';
 import { describe, expect, it } from 'vitest';
 
@@ -112,6 +112,30 @@ describe('nesting', () => {
     const x = a();
     const [, t] = jvp((x: Tensor) => jvp((y: Tensor) => x.mul(y), [x], [one()])[1], [x], [one()]);
     close(t, [1]);
+  });
+
+  it("Siskind and Pearlmutter's example: d/dx [x * d/dy (x + y) at y = 1] at x = 1 is 1, not 2", () => {
+    const inner = (x: Tensor) => jvp((y: Tensor) => x.add(y), [f64(1)], [one()])[1];
+    const [, t] = jvp((x: Tensor) => x.mul(inner(x)), [f64(1)], [one()]);
+    close(t, [1]);
+    // The same with grad inside jvp and jvp inside grad.
+    const viaGrad = (x: Tensor) => grad((y: Tensor) => x.add(y).sum())(f64(1)) as Tensor;
+    close(jvp((x: Tensor) => x.mul(viaGrad(x)), [f64(1)], [one()])[1], [1]);
+    close(grad((x: Tensor) => x.mul(inner(x)).sum())(f64(1)) as Tensor, [1]);
+  });
+
+  it('grad and jvp of the same tensor at two levels keep their variables apart', () => {
+    // h(x) = d/dy [x y^2] at y = x is 2 x^2 (x constant inside); h'(x) = 4x.
+    const h = (x: Tensor) => grad((y: Tensor) => x.mul(y.square()).sum())(x) as Tensor;
+    const x = f64([1.5]);
+    close(jvp(h, [x], [onesLike(x)])[1], [6]);
+    close(grad((x: Tensor) => h(x).sum())(x) as Tensor, [6]);
+  });
+
+  it('stopGradient and noGrad stop tangents, as they stop gradients', () => {
+    const x = f64([2]);
+    close(jvp((x: Tensor) => x.mul(stopGradient(x)), [x], [onesLike(x)])[1], [2]);
+    close(jvp((x: Tensor) => x.add(noGrad(() => x.square())), [x], [onesLike(x)])[1], [1]);
   });
 
   it('second derivative by jvp of jvp', () => {
