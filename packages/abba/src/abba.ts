@@ -6,8 +6,8 @@
  * of W0, B1 = U_r1 sqrt(S), A1 = sqrt(S) V_r1^T (the best rank-r1 approximation of W0 by
  * Eckart-Young), the second pair LoRA-style, B2 = 0 and A2 Kaiming-uniform, so dW = 0 at the start.
  * Forward through the Khatri-Rao identity (Eq. 5, khatri-rao.ts), never forming dW.
- * Saved with the released code's names: `lora_A1.weight`, `lora_B1.weight`, `lora_A2.weight`,
- * `lora_B2.weight`.
+ * On disk (adapter-io.ts, formats/): as PEFT's LoHa by default (the same update), or in the
+ * authors' layout (`<path>.lora_A1.default`, ...) with `saveAdapter(model, dir, { format: 'abba-authors' })`.
  */
 import { kaimingUniform, type Linear, parameter, subSeed } from '@webgrad/nn';
 import { svdLowRank, type Tensor, TensorError, tidyAsync, zeros } from '@webgrad/tensor';
