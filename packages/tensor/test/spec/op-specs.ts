@@ -7,6 +7,7 @@ import { BLOCK_SPECS } from './op-specs-blocks.js';
 import { ELEMENTWISE_SPECS } from './op-specs-elementwise.js';
 import { MOVEMENT_SPECS } from './op-specs-movement.js';
 import { REDUCE_SPECS } from './op-specs-reduce.js';
+import { ROUNDING_SPECS } from './op-specs-rounding.js';
 import { VIEW_SPECS } from './op-specs-views.js';
 
 export type { Layout, OpCase, Operand, OpSpec, Ref, Tolerance } from './op-spec.js';
@@ -17,6 +18,7 @@ export const OP_SPECS: OpSpec[] = [
   ...VIEW_SPECS,
   ...MOVEMENT_SPECS,
   ...BLOCK_SPECS,
+  ...ROUNDING_SPECS,
 ];
 
 /** The row named `name` (throws when there is none, so a renamed row fails loudly). */
