@@ -20,6 +20,7 @@ export {
   setCpuThreads,
   wasmKernelsAvailable,
 } from './backends/cpu/wasm/settings.js';
+export { cpuThreadsReady } from './backends/cpu/wasm/runtime.js';
 // A type only: the WebGPU backend and its WGSL generators load on demand in initWebGPU().
 export type { WebGpuBackend } from './backends/webgpu/backend.js';
 export {

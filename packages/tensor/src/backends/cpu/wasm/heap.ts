@@ -16,8 +16,6 @@ import { ARRAY_TYPES, bytesPerElement, type DType, type TypedArray } from '../..
 const PAGE = 65536;
 /** wasm32's limit (4 GiB); a shared memory reserves address space for it, not physical memory. */
 export const MAX_PAGES = 65536;
-/** Byte alignment of every block: v128 loads want 16. */
-const ALIGN = 16;
 
 /** The size class of a request: a multiple of 2^(floor(log2(bytes - 1)) - 2), 64 at least. */
 export function sizeClass(bytes: number): number {

@@ -1,9 +1,7 @@
-/**
- * What the wasm kernels need from the host: the core count. (Worker start-up joins it with the
- * threads work.) From the platform seam: Node's os module, or navigator.hardwareConcurrency.
- */
+/** What the wasm kernels need from the host, through the platform seam. */
 import { platform } from '#platform';
 
-export function cpuCount(): number {
-  return platform.cpuCount();
-}
+export const cpuCount = (): number => platform.cpuCount();
+
+/** A setting (process.env in Node), or undefined. */
+export const setting = (name: string): string | undefined => platform.setting(name);

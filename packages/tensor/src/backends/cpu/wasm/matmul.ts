@@ -36,14 +36,17 @@ export interface MatmulShare {
   r1: number;
 }
 
-/** The arguments of one call, shared by every share. */
-export type MatmulCall = (share: MatmulShare, work: number) => void;
+export type KernelName = 'matmul_f32' | 'matmul_f64';
 
 /** Runs shares on other threads while the caller runs its own; see threads.ts. */
 export interface ShareRunner {
   /** Threads available now, the caller included. */
   readonly threads: number;
-  run(fn: 'matmul_f32' | 'matmul_f64', args: number[], shares: MatmulShare[], works: number[], mine: () => void): void;
+  /**
+   * Runs `fn(args)` once per share (args 4-7 = the share, 15 = its work area), share 0 through
+   * `runHere` on the calling thread; returns when all are done.
+   */
+  run(fn: KernelName, args: number[], shares: MatmulShare[], works: number[], runHere: (share: number) => void): void;
 }
 
 export class WasmMatmul {
@@ -135,8 +138,7 @@ export class WasmMatmul {
       call(shares[0] as MatmulShare, works[0] as number);
       return true;
     }
-    // The caller takes the first share; the pool the others.
-    runner.run(fn, args, shares.slice(1), works.slice(1), () => call(shares[0] as MatmulShare, works[0] as number));
+    runner.run(fn, args, shares, works, (i) => call(shares[i] as MatmulShare, works[i] as number));
     return true;
   }
 }

@@ -8,7 +8,28 @@ import { allocArray } from '../../../dtype.js';
 import { ArrayPool } from '../pool.js';
 import { WasmHeap } from './heap.js';
 import { type CpuKernelTable, wasmKernelTable } from './kernels.js';
-import { WasmMatmul } from './matmul.js';
+import { matmulBytes, type ShareRunner, WasmMatmul } from './matmul.js';
+import { getCpuThreads } from './settings.js';
+import { WorkerPool } from './threads.js';
+
+const runtimes = new Set<WasmRuntime>();
+
+/**
+ * Resolves once the worker threads of every CPU backend in use are started and ready (big
+ * kernels use them from then on; before, they run on the calling thread). Benchmarks and tests
+ * that compare thread counts await it after making a first CPU tensor.
+ * @example await cpuThreadsReady();
+ */
+export async function cpuThreadsReady(): Promise<void> {
+  await Promise.all([...runtimes].map((rt) => rt.startThreads()));
+}
+
+/** Shares of kernels that worker threads ran, over all CPU backends (for tests). */
+export function workerSharesRun(): number {
+  let n = 0;
+  for (const rt of runtimes) n += rt.workerShares;
+  return n;
+}
 
 export class WasmRuntime {
   readonly heap = new WasmHeap();
@@ -16,6 +37,7 @@ export class WasmRuntime {
   readonly pool: ArrayPool;
   readonly kernels: CpuKernelTable;
   readonly matmul: WasmMatmul;
+  private workers: WorkerPool | undefined;
 
   constructor(poolBytes: number, tsKernels: CpuKernelTable) {
     // A full heap (4 GiB) falls back to ordinary arrays, which the TS kernels handle.
@@ -26,8 +48,27 @@ export class WasmRuntime {
         if (this.heap.owns(array)) this.heap.freeArray(array);
       },
     );
-    this.matmul = new WasmMatmul(this.heap);
+    this.matmul = new WasmMatmul(this.heap, () => this.runner());
     this.kernels = wasmKernelTable(tsKernels, this);
+    runtimes.add(this);
+  }
+
+  /** The worker pool for a kernel big enough to split, sized to the thread setting. */
+  private runner(): ShareRunner | undefined {
+    const threads = getCpuThreads();
+    if (threads <= 1) return undefined;
+    this.workers ??= new WorkerPool(this.heap, matmulBytes);
+    this.workers.ensure(threads - 1);
+    return this.workers;
+  }
+
+  get workerShares(): number {
+    return this.workers?.sharesRun ?? 0;
+  }
+
+  /** Starts the workers the thread setting asks for; resolves when they are ready. */
+  startThreads(): Promise<void> {
+    return this.runner() && this.workers ? this.workers.ready() : Promise.resolve();
   }
 
   alloc(dtype: DType, size: number): TypedArray {

@@ -5,16 +5,13 @@
  * the machine's cores capped at MAX_DEFAULT_THREADS.
  */
 import { fail } from '../../../errors.js';
-import { cpuCount } from './host.js';
+import { cpuCount, setting as env } from './host.js';
 import { sharedMemoryAvailable, simdAvailable } from './simd.js';
 
 export type CpuKernelSet = 'ts' | 'wasm';
 
 /** Two cores already double matmul; more threads cost handshakes on small problems. */
 export const MAX_DEFAULT_THREADS = 4;
-
-const env = (name: string): string | undefined =>
-  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
 
 /** Whether the wasm kernel set can run here (SIMD128 and a shared WebAssembly.Memory). */
 export function wasmKernelsAvailable(): boolean {
