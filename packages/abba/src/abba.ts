@@ -5,6 +5,9 @@
  * r1 r2 (Theorem 1). Initialisation (§3.4, the paper's best): the first pair from a truncated SVD
  * of W0, B1 = U_r1 sqrt(S), A1 = sqrt(S) V_r1^T (the best rank-r1 approximation of W0 by
  * Eckart-Young), the second pair LoRA-style, B2 = 0 and A2 Kaiming-uniform, so dW = 0 at the start.
+ * A2's Kaiming gain follows the authors' code by default (a = 0: U(±sqrt(6 / n))); `a2Init: 'peft'`
+ * gives PEFT's LoRA init (a = sqrt(5): U(±1 / sqrt(n))), which webgrad used before. B1, A1 (before
+ * the SVD overwrites them) and LoRA / HiRA keep PEFT's a = sqrt(5).
  * Forward through the Khatri-Rao identity (Eq. 5, khatri-rao.ts), never forming dW.
  * On disk (adapter-io.ts, formats/): as PEFT's LoHa by default (the same update), or in the
  * authors' layout (`<path>.lora_A1.default`, ...) with `saveAdapter(model, dir, { format: 'abba-authors' })`.
@@ -12,7 +15,7 @@
 import { kaimingUniform, type Linear, parameter, subSeed } from '@webgrad/nn';
 import { svdLowRank, type Tensor, TensorError, tidyAsync, zeros } from '@webgrad/tensor';
 import { AdapterLayer, type AdapterLayerOptions } from './adapter-layer.js';
-import { type AbbaImpl, type AbbaInit, type AbbaScaling, resolveConfig, scalingOf } from './config.js';
+import { type AbbaA2Init, type AbbaImpl, type AbbaInit, type AbbaScaling, resolveConfig, scalingOf } from './config.js';
 import { type AbbaFactors, abbaDeltaFused, abbaDeltaNaive, abbaDeltaPlain, abbaDeltaWeight } from './khatri-rao.js';
 
 export interface ABBAOptions extends AdapterLayerOptions {
@@ -26,6 +29,8 @@ export interface ABBAOptions extends AdapterLayerOptions {
   scaling?: AbbaScaling;
   /** Forward implementation (default 'fused'). */
   impl?: AbbaImpl;
+  /** A2's Kaiming-uniform gain (default `'authors'`, see AbbaA2Init). */
+  a2Init?: AbbaA2Init;
 }
 
 export interface ABBACreateOptions extends ABBAOptions {
@@ -36,6 +41,13 @@ export interface ABBACreateOptions extends ABBAOptions {
 }
 
 const IMPLS = { fused: abbaDeltaFused, plain: abbaDeltaPlain, naive: abbaDeltaNaive } as const;
+
+/**
+ * The negative slope a of A2's kaiming_uniform per AbbaA2Init: the authors' code calls
+ * `kaiming_uniform_` with a = 0, U(±sqrt(6 / n)); PEFT's LoRA uses a = sqrt(5), U(±1 / sqrt(n)),
+ * sqrt(6) times narrower.
+ */
+export const A2_GAIN_PARAMETER: Record<AbbaA2Init, number> = { authors: 0, peft: Math.sqrt(5) };
 
 /**
  * A frozen Linear plus the ABBA update: y = x W0^T + b + s (x' A_kr^T) B_kr^T, x' = dropout(x).
@@ -68,12 +80,12 @@ export class ABBALinear extends AdapterLayer {
     const [m, n] = [base.outFeatures, base.inFeatures];
     const { dtype, device } = base.weight;
     // PEFT's LoRA default kaiming_uniform(a = sqrt(5)): U(-1/sqrt(fanIn), 1/sqrt(fanIn)).
-    const ku = (shape: number[], k: number) =>
-      parameter(kaimingUniform(shape, { a: Math.sqrt(5), dtype, device, seed: subSeed(opts.seed, k) }));
+    const ku = (shape: number[], k: number, a = Math.sqrt(5)) =>
+      parameter(kaimingUniform(shape, { a, dtype, device, seed: subSeed(opts.seed, k) }));
     this.loraB1 = ku([m, c.r1], 0);
     this.loraA1 = ku([c.r1, n], 1);
     this.loraB2 = parameter(zeros([m, c.r2], { dtype, device }));
-    this.loraA2 = ku([c.r2, n], 2);
+    this.loraA2 = ku([c.r2, n], 2, A2_GAIN_PARAMETER[c.a2Init]);
   }
 
   /**

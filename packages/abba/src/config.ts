@@ -32,6 +32,13 @@ export type AbbaScaling = 'rank' | 'authors';
 /** ABBA initialisation: `'svd'` (the paper's best, §3.4) or `'lora'` (both pairs LoRA-style, ablation). */
 export type AbbaInit = 'svd' | 'lora';
 
+/**
+ * ABBA A2 initialisation, both Kaiming-uniform over fan-in n: `'authors'` (default, the released
+ * code's `kaiming_uniform_(a = 0)`, U(±sqrt(6 / n))) or `'peft'` (PEFT's LoRA `a = sqrt(5)`,
+ * U(±1 / sqrt(n)), sqrt(6) times narrower; webgrad's init before this option existed).
+ */
+export type AbbaA2Init = 'authors' | 'peft';
+
 /** ABBA forward implementation (see khatri-rao.ts); all compute the same function. */
 export type AbbaImpl = 'fused' | 'plain' | 'naive';
 
@@ -61,6 +68,8 @@ export interface AdapterConfig {
   dropout?: number;
   /** ABBA initialisation (default `'svd'`). */
   init?: AbbaInit;
+  /** ABBA A2's Kaiming-uniform gain (default `'authors'`, see AbbaA2Init). */
+  a2Init?: AbbaA2Init;
   /**
    * ABBA forward implementation. Default `'fused'`: the same six matmuls as `'plain'` (equal time
    * within noise) but A_kr and B_kr are not held from forward to backward, so less peak memory
@@ -97,6 +106,7 @@ export interface ResolvedConfig {
   useRsLora: boolean;
   dropout: number;
   init: AbbaInit;
+  a2Init: AbbaA2Init;
   impl: AbbaImpl;
   svdNiter: number;
   seed: number | undefined;
@@ -177,6 +187,7 @@ export function resolveConfig(config: AdapterConfig): ResolvedConfig {
     useRsLora: config.useRsLora ?? false,
     dropout,
     init: oneOf('init', config.init ?? 'svd', ['svd', 'lora']),
+    a2Init: oneOf('a2Init', config.a2Init ?? 'authors', ['authors', 'peft']),
     impl: oneOf('impl', config.impl ?? 'fused', ['fused', 'plain', 'naive']),
     svdNiter,
     seed: config.seed,

@@ -11,6 +11,7 @@ export { type ABBACreateOptions, ABBALinear, type ABBAOptions } from './abba.js'
 export { CONFIG_FILE, loadAdapter, type SaveAdapterOptions, saveAdapter, WEIGHTS_FILE } from './adapter-io.js';
 export { AdapterLayer, type AdapterLayerOptions } from './adapter-layer.js';
 export {
+  type AbbaA2Init,
   type AbbaImpl,
   type AbbaInit,
   type AbbaScaling,

@@ -91,6 +91,7 @@ async function makeLayer(base: Linear, c: ResolvedConfig, seed: number | undefin
         scaling: c.scaling,
         impl: c.impl,
         init: c.init,
+        a2Init: c.a2Init,
         svdNiter: c.svdNiter,
       });
   }
