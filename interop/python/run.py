@@ -128,6 +128,18 @@ def hf_gpt2_make(d):
     save_file({"ids": ids.to(torch.int32), "logits": logits.contiguous()}, os.path.join(d, "expected.safetensors"))
 
 
+def hf_gpt2_logits(d):
+    """transformers loads a checkpoint webgrad wrote with saveGPT2; its logits on webgrad's batch."""
+    from transformers import GPT2LMHeadModel
+
+    with Captured() as cap:
+        model = GPT2LMHeadModel.from_pretrained(os.path.join(d, "checkpoint")).eval()
+    idx = load_file(os.path.join(d, "batch.safetensors"))["idx"].long()
+    with torch.no_grad():
+        save_file({"logits": model(idx).logits.contiguous()}, os.path.join(d, "torch.safetensors"))
+    write_json(d, {"warnings": cap.messages})
+
+
 # ---- PEFT ----------------------------------------------------------------------------------------
 
 
@@ -204,6 +216,7 @@ COMMANDS = {
     "safetensors-read": safetensors_read,
     "gpt-check": gpt_check,
     "hf-gpt2-make": hf_gpt2_make,
+    "hf-gpt2-logits": hf_gpt2_logits,
     "peft-load": peft_load,
     "peft-make": peft_make,
 }

@@ -1,10 +1,19 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { valueAndGrad } from '@webgrad/autograd';
-import { crossEntropy, functionalCall, GPT, type GPTConfig, loadGPT2, loadSafetensors, saveSafetensors } from '@webgrad/nn';
+import {
+  crossEntropy,
+  functionalCall,
+  GPT,
+  type GPTConfig,
+  loadGPT2,
+  loadSafetensors,
+  saveGPT2,
+  saveSafetensors,
+} from '@webgrad/nn';
 import { randint, type Tensor } from '@webgrad/tensor';
 import { afterAll, expect, it } from 'vitest';
-import { cleanup, describeWithPython, runPython, tempDir } from './python.js';
+import { cleanup, describeWithPython, readResult, runPython, tempDir } from './python.js';
 
 afterAll(cleanup);
 
@@ -66,6 +75,21 @@ describeWithPython('GPT against torch and transformers', () => {
     const logits = model.forward(ref.ids as Tensor);
     const err = relErr(logits, ref.logits as Tensor);
     console.log(`interop: loadGPT2 vs transformers GPT2LMHeadModel, logits relative error ${err.toExponential(1)}`);
+    expect(err).toBeLessThan(1e-5);
+  });
+
+  it('transformers loads a checkpoint written by saveGPT2 and gives our logits', async () => {
+    const dir = tempDir('gpt2-out');
+    const model = new GPT({ vocabSize: 40, blockSize: 12, nLayer: 2, nHead: 2, nEmbd: 16, gelu: 'tanh', seed: 9 });
+    for (const [name, p] of model.namedParameters()) if (name.endsWith('bias')) p.assign(p.add(0.03));
+    await saveGPT2(model, join(dir, 'checkpoint'));
+    const idx = randint(0, 40, [2, 12], { seed: 4 });
+    await saveSafetensors(join(dir, 'batch.safetensors'), { idx });
+    runPython('hf-gpt2-logits', dir);
+    expect(readResult<{ warnings: string[] }>(dir).warnings).toEqual([]);
+    const ref = await loadSafetensors(join(dir, 'torch.safetensors'));
+    const err = relErr(model.forward(idx), ref.logits as Tensor);
+    console.log(`interop: saveGPT2 -> transformers GPT2LMHeadModel.from_pretrained, logits relative error ${err.toExponential(1)}`);
     expect(err).toBeLessThan(1e-5);
   });
 });

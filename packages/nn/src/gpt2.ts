@@ -11,7 +11,7 @@
  */
 import { type Device, type DType, platform, type Tensor, TensorError } from '@webgrad/tensor';
 import { GPT, type GPTConfig } from './gpt.js';
-import { loadSafetensors } from './safetensors.js';
+import { loadSafetensors, saveSafetensors } from './safetensors.js';
 
 /** Hugging Face GPT-2 `activation_function` values and the GELU form each one is. */
 const ACTIVATIONS: Record<string, 'none' | 'tanh'> = {
@@ -173,5 +173,67 @@ export async function loadGPT2(dir: string, opts: LoadGPT2Options = {}): Promise
     return model;
   } finally {
     for (const t of Object.values(hf)) t.dispose();
+  }
+}
+
+/**
+ * Our GPT's parameters under Hugging Face GPT-2 names (`transformer.h.0.attn.c_attn.weight`, ...),
+ * Conv1D weights transposed to [in, out]: what `GPT2LMHeadModel.load_state_dict` expects. The
+ * transposed weights are new tensors; the others are the parameters themselves.
+ * @example await saveSafetensors('model.safetensors', toHFGPT2StateDict(model));
+ */
+export function toHFGPT2StateDict(model: GPT): Record<string, Tensor> {
+  const ours = new Map(Object.entries(BLOCK_NAMES).map(([hf, [name, conv]]) => [name, [hf, conv] as const]));
+  const out: Record<string, Tensor> = Object.create(null);
+  for (const [name, p] of model.namedParameters()) {
+    const m = /^blocks\.(\d+)\.(.+)\.(weight|bias)$/.exec(name);
+    if (m) {
+      const [, layer, module, param] = m as unknown as [string, string, string, string];
+      const [hf, conv] = ours.get(module) as readonly [string, boolean];
+      out[`transformer.h.${layer}.${hf}.${param}`] = conv && param === 'weight' ? p.mT.contiguous() : p;
+    } else if (name.startsWith('lnF.')) out[`transformer.ln_f.${name.slice(4)}`] = p;
+    else if (name === 'lmHead.weight') out['lm_head.weight'] = p;
+    else out[`transformer.${name}`] = p;
+  }
+  return out;
+}
+
+/** Hugging Face's config.json fields for our GPT's config (the inverse of gptConfigFromHF). */
+export function gptConfigToHF(c: Readonly<GPTConfig>): Record<string, unknown> {
+  if (c.bias === false)
+    throw new TensorError('value', 'saveGPT2: GPT-2 has biases; a model with bias: false has no GPT-2 form');
+  return {
+    model_type: 'gpt2',
+    architectures: ['GPT2LMHeadModel'],
+    vocab_size: c.vocabSize,
+    n_positions: c.blockSize,
+    n_embd: c.nEmbd,
+    n_layer: c.nLayer,
+    n_head: c.nHead,
+    n_inner: null,
+    activation_function: c.gelu === 'tanh' ? 'gelu_new' : 'gelu',
+    layer_norm_epsilon: c.layerNormEps ?? 1e-5,
+    tie_word_embeddings: c.tieWeights !== false,
+    resid_pdrop: c.dropout ?? 0,
+    embd_pdrop: c.dropout ?? 0,
+    attn_pdrop: c.dropout ?? 0,
+  };
+}
+
+/**
+ * Writes `model` as a Hugging Face GPT-2 checkpoint directory (config.json + model.safetensors)
+ * that `GPT2LMHeadModel.from_pretrained(dir)` and `loadGPT2(dir)` load.
+ * @example await saveGPT2(model, 'out/my-gpt2');
+ */
+export async function saveGPT2(model: GPT, dir: string): Promise<void> {
+  const config = gptConfigToHF(model.config);
+  const record = toHFGPT2StateDict(model);
+  await platform.mkdir(dir);
+  try {
+    await saveSafetensors(platform.joinPath(dir, 'model.safetensors'), record, { format: 'pt' });
+    await platform.writeFileAtomic(platform.joinPath(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  } finally {
+    const params = new Set(model.parameters());
+    for (const t of Object.values(record)) if (!params.has(t)) t.dispose();
   }
 }

@@ -12,7 +12,15 @@ export { Embedding } from './embedding.js';
 export { functionalCall } from './functional.js';
 export { type CausalLM, type GenerateOptions, generate } from './generate.js';
 export { Block, GPT, type GPTConfig } from './gpt.js';
-export { fromHFGPT2StateDict, gptConfigFromHF, type LoadGPT2Options, loadGPT2 } from './gpt2.js';
+export {
+  fromHFGPT2StateDict,
+  gptConfigFromHF,
+  gptConfigToHF,
+  type LoadGPT2Options,
+  loadGPT2,
+  saveGPT2,
+  toHFGPT2StateDict,
+} from './gpt2.js';
 export * from './init.js';
 export { Linear, type LinearOptions } from './linear.js';
 export { type CrossEntropyOptions, crossEntropy, mseLoss, type Reduction } from './loss.js';

@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GPT, gptConfigFromHF, loadGPT2, saveSafetensors } from '@webgrad/nn';
-import { type Tensor, tensor } from '@webgrad/tensor';
+import { GPT, gptConfigFromHF, loadGPT2, saveGPT2, saveSafetensors, toHFGPT2StateDict } from '@webgrad/nn';
+import { tensor } from '@webgrad/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = mkdtempSync(join(tmpdir(), 'gpt2-'));
@@ -21,27 +21,6 @@ const HF_CONFIG = {
   scale_attn_weights: true,
 };
 
-/** Our GPT's weights written under Hugging Face's names, Conv1D weights as [in, out]. */
-function asHF(model: GPT): Record<string, Tensor> {
-  const hf: Record<string, Tensor> = {};
-  const conv = /^blocks\.(\d+)\.(attn\.cAttn|attn\.cProj|mlp\.cFc|mlp\.cProj)\.(weight|bias)$/;
-  const names: Record<string, string> = {
-    'attn.cAttn': 'attn.c_attn',
-    'attn.cProj': 'attn.c_proj',
-    'mlp.cFc': 'mlp.c_fc',
-    'mlp.cProj': 'mlp.c_proj',
-  };
-  for (const [name, p] of model.namedParameters()) {
-    const m = conv.exec(name);
-    if (m) hf[`transformer.h.${m[1]}.${names[m[2] as string]}.${m[3]}`] = m[3] === 'weight' ? p.mT.contiguous() : p;
-    else if (name.startsWith('blocks.'))
-      hf[`transformer.h.${name.slice(7).replace('.ln1.', '.ln_1.').replace('.ln2.', '.ln_2.')}`] = p;
-    else if (name.startsWith('lnF.')) hf[`transformer.ln_f.${name.slice(4)}`] = p;
-    else hf[`transformer.${name}`] = p;
-  }
-  return hf;
-}
-
 describe('loadGPT2', () => {
   it('loads a Hugging Face layout (renamed keys, [in, out] Conv1D weights) into the same function', async () => {
     const config = gptConfigFromHF(HF_CONFIG);
@@ -53,10 +32,23 @@ describe('loadGPT2', () => {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir);
     writeFileSync(join(dir, 'config.json'), JSON.stringify(HF_CONFIG));
-    await saveSafetensors(join(dir, 'model.safetensors'), { ...asHF(src), 'transformer.h.0.attn.bias': tensor([1]) });
+    await saveSafetensors(join(dir, 'model.safetensors'), {
+      ...toHFGPT2StateDict(src),
+      'transformer.h.0.attn.bias': tensor([1]),
+    });
     const loaded = await loadGPT2(dir);
     const idx = tensor([[1, 5, 3, 9]], { dtype: 'int32' });
     expect(Array.from(loaded.forward(idx).dataSync())).toEqual(Array.from(src.forward(idx).dataSync()));
+  });
+
+  it('saveGPT2 writes a checkpoint directory that loadGPT2 reads back to the same function', async () => {
+    const src = new GPT({ ...gptConfigFromHF(HF_CONFIG), seed: 7 });
+    const dir = join(root, 'saved');
+    await saveGPT2(src, dir);
+    const idx = tensor([[2, 3, 4]], { dtype: 'int32' });
+    expect(Array.from((await loadGPT2(dir)).forward(idx).dataSync())).toEqual(Array.from(src.forward(idx).dataSync()));
+    expect(Object.keys(toHFGPT2StateDict(src))).toContain('transformer.h.1.mlp.c_proj.weight');
+    expect(toHFGPT2StateDict(src)['transformer.h.0.attn.c_attn.weight']?.shape).toEqual([12, 36]); // Conv1D: [in, out]
   });
 
   it('rejects the options it does not model by name', () => {
