@@ -4,8 +4,8 @@
  * f(x_i) for every op-spec row, vmap of grad equals a loop of grads) are in
  * vmap-ops.property.test.ts.
  */
-import { customVjp, grad, jacrev, jvp, stopGradient, vjp, vmap } from '@webgrad/autograd';
-import { memory, randn, stack, type Tensor, TensorError, tidy } from '@webgrad/tensor';
+import { BatchTracer, customVjp, grad, jacrev, jvp, stopGradient, vjp, vmap } from '@webgrad/autograd';
+import { addObserver, memory, randn, stack, type Tensor, TensorError, tidy } from '@webgrad/tensor';
 import { describe, expect, it } from 'vitest';
 
 /** The examples of `x` along `axis`, each without that axis. */
@@ -265,6 +265,30 @@ describe('vmap composes', () => {
     );
     const xs = f64([3, 2], 34);
     expectClose(vmap(grad((x: Tensor) => square(x).sum()))(xs) as Tensor, xs.mul(2));
+  });
+});
+
+describe('vmap is vectorised', () => {
+  it('runs the same number of kernels for a batch of 3 and of 40 (no loop over examples)', () => {
+    const kernels = (batch: number) => {
+      let count = 0;
+      const stop = addObserver({
+        onOp: (r) => {
+          if (!(r.output instanceof BatchTracer)) count++;
+        },
+      });
+      try {
+        tidy(() => {
+          vmap(grad(mlpLoss), { inAxes: [null, 0, 0] })(params(), f64([batch, 3], 1), f64([batch], 2));
+        });
+      } finally {
+        stop();
+      }
+      return count;
+    };
+    const small = kernels(3);
+    expect(small).toBeGreaterThan(10);
+    expect(kernels(40)).toBe(small);
   });
 });
 
