@@ -7,6 +7,7 @@
  * - a Tensor field named with `registerBuffer` is a buffer: state, but not trained.
  */
 import { type Device, detach, type Tensor, Tensor as TensorClass, TensorError } from '@webgrad/tensor';
+import { describeTensor } from './describe.js';
 
 /** A flat `{ dottedName: Tensor }` map: what `stateDict()` returns and checkpoints hold. */
 export type StateDict = Record<string, Tensor>;
@@ -174,7 +175,7 @@ export abstract class Module {
       if (!v) continue;
       const t = s.tensor;
       if (v.dtype !== t.dtype || v.device !== t.device || v.shape.join() !== t.shape.join())
-        mismatched.push(`${name}: expected ${t.toString()}, got ${v.toString()}`);
+        mismatched.push(`${name}: expected ${describeTensor(t)}, got ${describeTensor(v)}`);
     }
     if (missing.length + unexpected.length + mismatched.length > 0) {
       const parts = [

@@ -4,6 +4,7 @@
  */
 import { noGrad } from '@webgrad/autograd';
 import { detach, isFloat, keep, type Tensor, Tensor as TensorClass, TensorError, tidy } from '@webgrad/tensor';
+import { describeTensor } from '../describe.js';
 
 /** Per-parameter state: the step count and named buffers (moments, momentum). */
 export interface ParamState {
@@ -60,8 +61,9 @@ export abstract class Optimizer<H extends { lr: number }> {
     this.paramGroups = groups.map((g, gi) => {
       for (const p of g.params) {
         if (seen.has(p))
-          throw new TensorError('value', `${name}: a parameter ${p.toString()} appears twice (group ${gi})`);
-        if (!isFloat(p.dtype)) throw new TensorError('dtype', `${name}: parameters must be float, got ${p.toString()}`);
+          throw new TensorError('value', `${name}: a parameter ${describeTensor(p)} appears twice (group ${gi})`);
+        if (!isFloat(p.dtype))
+          throw new TensorError('dtype', `${name}: parameters must be float, got ${describeTensor(p)}`);
         seen.add(p);
       }
       const group = { ...defaults, ...g, params: [...g.params] };
@@ -175,7 +177,7 @@ export abstract class Optimizer<H extends { lr: number }> {
         if (b.dtype !== p.dtype || b.device !== p.device || b.shape.join() !== p.shape.join())
           throw new TensorError(
             'shape',
-            `${this.name}.loadStateDict: buffer ${k} of parameter ${i} is ${b.toString()}, expected like ${p.toString()}`,
+            `${this.name}.loadStateDict: buffer ${k} of parameter ${i} is ${describeTensor(b)}, expected like ${describeTensor(p)}`,
           );
         buffers[k] = keep(detach(b));
       }
