@@ -141,8 +141,9 @@ function untrace(t: Tensor, axis: number | null, path: string, level: number, si
 /**
  * Vectorises `f` over a batch axis of its arguments: `vmap(f)(X)` equals stacking `f(x_i)` over
  * the examples x_i of X, computed by one batched kernel per primitive instead of a loop. Inside
- * f, tensors have their per-example shapes, and their values cannot be read. Arguments and
- * results may be trees (arrays, objects) of Tensors; composes with grad, vjp and vmap itself.
+ * f, tensors have their per-example shapes, and their values cannot be read; tensors f creates
+ * (zeros, randn, constants) are the same for every example. Arguments and results may be trees
+ * (arrays, objects) of Tensors; composes with grad, vjp, jvp and vmap itself.
  * @example
  *   // per-example gradients of a loss over a batch of inputs, with shared parameters w
  *   const perExample = vmap(grad(loss), { inAxes: [null, 0] })(w, xs); // [B, ...w.shape]

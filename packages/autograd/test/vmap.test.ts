@@ -4,7 +4,18 @@
  * f(x_i) for every op-spec row, vmap of grad equals a loop of grads) are in
  * vmap-ops.property.test.ts.
  */
-import { BatchTracer, customVjp, grad, jacrev, jvp, stopGradient, vjp, vmap } from '@webgrad/autograd';
+import {
+  BATCH_RULES,
+  BatchTracer,
+  customVjp,
+  grad,
+  jacrev,
+  jvp,
+  stopGradient,
+  unbatchable,
+  vjp,
+  vmap,
+} from '@webgrad/autograd';
 import { addObserver, memory, randn, stack, type Tensor, TensorError, tidy } from '@webgrad/tensor';
 import { describe, expect, it } from 'vitest';
 
@@ -158,6 +169,20 @@ describe('vmap errors', () => {
       return t;
     })(f64([3, 2], 1));
     expect(() => (leaked as Tensor).add(1)).toThrow(/escaped the vmap that made it/);
+  });
+
+  it('a primitive without a batching rule says so by name at the vmap call', () => {
+    const rules = BATCH_RULES as Record<string, unknown>;
+    const saved = rules.erf;
+    rules.erf = unbatchable('(a test stand-in)');
+    try {
+      expect(() => vmap((t: Tensor) => t.exp().erf())(f64([3, 2], 1))).toThrow(
+        /vmap: erf has no batching rule: \(a test stand-in\)/,
+      );
+    } finally {
+      rules.erf = saved;
+    }
+    expect(vmap((t: Tensor) => t.erf())(f64([3, 2], 1)).shape).toEqual([3, 2]);
   });
 
   it('shape errors inside f name per-example shapes', () => {
