@@ -186,6 +186,8 @@ export const BATCH_RULES = {
   max: elementwise('max'),
   cmplt: elementwise('cmplt'),
   cmpeq: elementwise('cmpeq'),
+  floorDiv: elementwise('floorDiv'),
+  remainder: elementwise('remainder'),
   where: elementwise('where'),
 
   sum: reduction('sum'),

@@ -141,6 +141,10 @@ export const JVP_RULES = {
   },
   cmplt: () => undefined,
   cmpeq: () => undefined,
+  // NOTE: floor division is piecewise constant: a zero tangent (its derivative where it exists).
+  floorDiv: () => undefined,
+  // a % b = a - b floor(a / b): d = ta - floor(a / b) tb, away from the jumps.
+  remainder: ([ta, tb], _out, [a, b]) => plus(ta, tb && neg(mul(dispatch('floorDiv', [a, b], {}), tb))),
   // The condition has no tangent; each position takes the tangent of the branch it selects.
   where: ([, ta, tb], _out, [cond, a, b]) => where(cond, orZeros(ta, a), orZeros(tb, b)),
 

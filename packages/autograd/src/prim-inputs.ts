@@ -28,6 +28,8 @@ export interface PrimInputMap {
   max: Binary;
   cmplt: Binary;
   cmpeq: Binary;
+  floorDiv: Binary;
+  remainder: Binary;
   where: readonly [cond: Tensor, a: Tensor, b: Tensor];
   sum: Reduce;
   maxReduce: Reduce;

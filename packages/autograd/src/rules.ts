@@ -209,6 +209,10 @@ export const RULES = {
   },
   cmplt: () => [undefined, undefined],
   cmpeq: () => [undefined, undefined],
+  // NOTE: a // b is piecewise constant: derivative 0 in both operands (PyTorch, JAX), jumps included.
+  floorDiv: () => [undefined, undefined],
+  // a % b = a - b * (a // b): d/da = 1, d/db = -(a // b), with a // b piecewise constant.
+  remainder: (g, _out, [a, b]) => [() => g, () => neg(mul(g, dispatch('floorDiv', [a, b], {})))],
   // The condition is not differentiable; each branch gets g where it was selected.
   where: (g, _out, [cond]) => [undefined, () => where(cond, g, 0), () => where(cond, 0, g)],
 

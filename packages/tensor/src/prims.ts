@@ -34,13 +34,27 @@ export interface PrimAttrs {
   add: Record<string, never>;
   sub: Record<string, never>;
   mul: Record<string, never>;
-  /** int32: truncates toward zero; x / 0 is 0 (documented, same on every backend). */
+  /** True division, floats only (ops.div casts integer operands to float32 first, as NumPy/JAX). */
   div: Record<string, never>;
+  /**
+   * int32: exact, wrapping (repeated squaring). A negative exponent raises on the CPU (NumPy's
+   * "Integers to negative integer powers are not allowed"); WebGPU gives 1, (-1)^y, else 0.
+   */
   pow: Record<string, never>;
   /** elementwise maximum; NaN wins. */
   max: Record<string, never>;
   cmplt: Record<string, never>;
   cmpeq: Record<string, never>;
+  /**
+   * Python's a // b: the quotient rounded toward -infinity (floats: from fmod, as NumPy and
+   * Python). int32 x // 0 raises on the CPU; WebGPU gives 0 there (NumPy's value).
+   */
+  floorDiv: Record<string, never>;
+  /**
+   * Python's a % b = a - b * (a // b): the sign follows the divisor. int32 x % 0 raises on the
+   * CPU; WebGPU gives 0 there. Floats: x % 0 is NaN.
+   */
+  remainder: Record<string, never>;
   // ternary
   where: Record<string, never>;
   // reductions over sorted, distinct axes
@@ -175,11 +189,22 @@ export const PRIMS = {
   add: { kind: 'binary', arity: 2, infer: binary('add', 'same') },
   sub: { kind: 'binary', arity: 2, infer: binary('sub', 'same') },
   mul: { kind: 'binary', arity: 2, infer: binary('mul', 'same') },
-  div: { kind: 'binary', arity: 2, infer: binary('div', 'same') },
+  div: {
+    kind: 'binary',
+    arity: 2,
+    infer: (inputs) => {
+      const out = binary('div', 'same')(inputs);
+      if (!isFloat(out.dtype))
+        fail('dtype', 'div', `the primitive divides floats only, got ${out.dtype}; ops.div casts integers to float32`);
+      return out;
+    },
+  },
   pow: { kind: 'binary', arity: 2, infer: binary('pow', 'same') },
   max: { kind: 'binary', arity: 2, infer: binary('max', 'same') },
   cmplt: { kind: 'binary', arity: 2, infer: binary('cmplt', 'bool') },
   cmpeq: { kind: 'binary', arity: 2, infer: binary('cmpeq', 'bool', true) },
+  floorDiv: { kind: 'binary', arity: 2, infer: binary('floorDiv', 'same') },
+  remainder: { kind: 'binary', arity: 2, infer: binary('remainder', 'same') },
 
   where: {
     kind: 'ternary',

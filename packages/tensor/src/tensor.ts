@@ -202,6 +202,14 @@ export class Tensor {
   pow(b: TensorLike): Tensor {
     return ops.pow(this, b);
   }
+  /** Python's `//` (rounds toward -infinity). */
+  floorDiv(b: TensorLike): Tensor {
+    return ops.floorDiv(this, b);
+  }
+  /** Python's `%` (takes the divisor's sign). */
+  remainder(b: TensorLike): Tensor {
+    return ops.remainder(this, b);
+  }
   maximum(b: TensorLike): Tensor {
     return ops.maximum(this, b);
   }

@@ -1,6 +1,6 @@
 /**
  * Every TensorError kind, provoked on purpose, with messages that name the op and the offending
- * shapes, dtypes or devices; and the documented behaviour at the edges (int32 x / 0, log and sqrt
+ * shapes, dtypes or devices; and the documented behaviour at the edges (int32 / is float32, log and sqrt
  * outside their domain, NaN in comparisons and reductions, failed scatterAdd writes nothing).
  */
 import * as T from '@webgrad/tensor';
@@ -191,10 +191,12 @@ describe('value errors', () => {
 });
 
 describe('documented behaviour at the edges', () => {
-  it('int32 division truncates toward zero and x / 0 is 0', () => {
+  it('int32 / int32 is true division in float32: x / 0 is inf or NaN (floorDiv is `//`)', () => {
     const a = tensor(Int32Array.from([7, -7, 7, -7, 5, 0, -2147483648]));
     const b = tensor(Int32Array.from([2, 2, -2, -2, 0, 0, -1]));
-    expect(Array.from(a.div(b).dataSync())).toEqual([3, -3, -3, 3, 0, 0, -2147483648]);
+    const q = a.div(b);
+    expect(q.dtype).toBe('float32');
+    expect(Array.from(q.dataSync())).toEqual([3.5, -3.5, -3.5, 3.5, Number.POSITIVE_INFINITY, Number.NaN, 2147483648]);
   });
 
   it('log(0) = -Infinity, log(-1) = NaN, sqrt(-1) = NaN (IEEE)', () => {

@@ -40,7 +40,7 @@ export function promote(op: string, a: TensorLike, b: TensorLike): [Tensor, Tens
   return [cast(a, d), cast(b, d)];
 }
 
-function binary(prim: Prim & ('add' | 'sub' | 'mul' | 'div' | 'pow' | 'max' | 'cmplt' | 'cmpeq')) {
+function binary(prim: Prim & ('add' | 'sub' | 'mul' | 'max' | 'cmplt' | 'cmpeq' | 'floorDiv' | 'remainder')) {
   return (a: TensorLike, b: TensorLike): Tensor => dispatch(prim, promote(prim, a, b), {});
 }
 
@@ -52,9 +52,52 @@ function asFloat(x: Tensor): Tensor {
 export const add = binary('add');
 export const sub = binary('sub');
 export const mul = binary('mul');
-/** Division in the operands' dtype: int32 truncates toward zero and x / 0 is 0 for int32. */
-export const div = binary('div');
-export const pow = binary('pow');
+
+/**
+ * True division, as `/` in NumPy, PyTorch and JAX: integer and bool operands are divided as
+ * float32 (so int32 7 / 2 is 3.5 and x / 0 is inf or NaN). For Python's `//` use floorDiv.
+ * @example div(tensor(Int32Array.from([7, -7])), 2).dataSync() // Float32Array [3.5, -3.5]
+ */
+export function div(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = promote('div', a, b);
+  if (isFloat(x.dtype)) return dispatch('div', [x, y], {});
+  return dispatch('div', [cast(x, 'float32'), cast(y, 'float32')], {});
+}
+
+/**
+ * a ** b. int32 powers are exact (wrapping like int32 arithmetic). An int32 base to a negative
+ * integer power is an error, as in NumPy and PyTorch: at once for a number exponent; for a
+ * tensor exponent on the CPU when the kernel meets it, while WebGPU gives PyTorch's tensor
+ * values there (1 for base 1, +-1 for base -1, else 0).
+ * @example pow(tensor([2, 3]), 2).dataSync() // Float32Array [4, 9]
+ */
+export function pow(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = promote('pow', a, b);
+  if (typeof b === 'number' && b < 0 && x.dtype === 'int32') {
+    fail(
+      'value',
+      'pow',
+      `integers to negative integer powers are not allowed (int32 base, exponent ${b}); cast the base to float32 first`,
+    );
+  }
+  return dispatch('pow', [x, y], {});
+}
+
+/**
+ * Python's a // b: the quotient rounded toward -infinity, in the operands' promoted dtype
+ * (int32 stays int32). int32 division by zero raises on the CPU; on WebGPU it gives 0 (the kernel
+ * cannot raise; NumPy's value). Floats: x // 0 is +-inf or NaN. Its derivative is 0.
+ * @example floorDiv(tensor(Int32Array.from([7, -7])), 2).dataSync() // Int32Array [3, -4]
+ */
+export const floorDiv = binary('floorDiv');
+
+/**
+ * Python's a % b = a - b * (a // b): the result has the divisor's sign (torch.remainder,
+ * np.remainder; not JS's %, which follows the dividend). int32 x % 0 raises on the CPU and gives 0
+ * on WebGPU; floats: x % 0 is NaN.
+ * @example remainder(tensor(Int32Array.from([-7, 7])), 3).dataSync() // Int32Array [2, 1]
+ */
+export const remainder = binary('remainder');
 /** Elementwise maximum; NaN propagates. */
 export const maximum = binary('max');
 export const lt = binary('cmplt');

@@ -241,16 +241,59 @@ const int32Arith: OpSpec = {
   exact: true,
 };
 
-const int32Div: OpSpec = {
-  name: 'div(int32)',
-  cases: plain(
-    broadcastable(2).chain((shapes) =>
-      operands(shapes, [withSpecials(ints(-50, 50), [-2147483648, 2147483647]), ints(-5, 5)], 'int32'),
-    ),
-  ),
-  apply: ([a, b]) => T.div(a as Tensor, b as Tensor),
-  reference: (ins) => R.zipRef(ins, R.intDivRef),
-  exact: true,
-};
+/** Non-zero int32 divisors in [-5, -1] and [1, 5]. */
+const nonzeroInts: Values = (n) =>
+  fc.tuple(ints(1, 5)(n), bools(n)).map(([m, neg]) => m.map((v, i) => (neg[i] ? -v : v)));
+const int32Dividends = withSpecials(ints(-50, 50), [-2147483648, 2147483647]);
 
-export const ELEMENTWISE_SPECS: OpSpec[] = [...UNARY, ...BINARY, ...COMPARE, where, cast, clip, int32Arith, int32Div];
+/** int32 operands of an op with an int32 divisor (never 0: that is an error, tested apart). */
+function int32DivisionRow(name: string, fn: Binary, ref: (x: number, y: number) => number, exact: boolean): OpSpec {
+  return {
+    name,
+    cases: plain(broadcastable(2).chain((shapes) => operands(shapes, [int32Dividends, nonzeroInts], 'int32'))),
+    apply: ([a, b]) => fn(a as Tensor, b as Tensor),
+    reference: (ins) => R.zipRef(ins, ref),
+    exact,
+  };
+}
+
+/**
+ * Float floorDiv/remainder on same-shaped operands with a / b = q + f, q an integer in [-3, 3]
+ * and f in [0.1, 0.9]: a tenth away from every jump, so float32 rounding cannot flip a floor and
+ * central differences see the smooth pieces (remainder's gradient is (1, -floor(a / b))).
+ */
+function floorRow(name: string, fn: Binary, ref: (x: number, y: number) => number): OpSpec {
+  const cases = shape().chain((s) =>
+    fc.tuple(operand(s, magnitude(0.5, 2)), operand(s, ints(-3, 3)), operand(s, uniform(0.1, 0.9))).map(([b, q, f]) => {
+      const a = { ...q, data: q.data.map((k, i) => (k + (f.data[i] as number)) * (b.data[i] as number)) };
+      return { inputs: [a, b], params: {} };
+    }),
+  );
+  return {
+    name,
+    cases,
+    apply: ([a, b]) => fn(a as Tensor, b as Tensor),
+    reference: (ins) => R.zipRef(ins, ref),
+    gradInputs: [0, 1],
+  };
+}
+
+const DIVISION: OpSpec[] = [
+  // `/` on integers is true division in float32 (NumPy, PyTorch, JAX).
+  int32DivisionRow('div(int32)', T.div, (x, y) => x / y, false),
+  int32DivisionRow('floorDiv(int32)', T.floorDiv, (x, y) => Math.floor(x / y) | 0, true),
+  int32DivisionRow('remainder(int32)', T.remainder, (x, y) => x - y * Math.floor(x / y), true),
+  floorRow('floorDiv', T.floorDiv, (x, y) => Math.floor(x / y)),
+  floorRow('remainder', T.remainder, (x, y) => x - y * Math.floor(x / y)),
+];
+
+export const ELEMENTWISE_SPECS: OpSpec[] = [
+  ...UNARY,
+  ...BINARY,
+  ...COMPARE,
+  where,
+  cast,
+  clip,
+  int32Arith,
+  ...DIVISION,
+];

@@ -288,6 +288,3 @@ export function toInt32Ref(x: number): number {
   if (Number.isNaN(x)) return 0;
   return Math.max(-2147483648, Math.min(2147483647, Math.trunc(x)));
 }
-
-/** int32 division: truncation toward zero, x / 0 = 0, wrapping (INT_MIN / -1 = INT_MIN). */
-export const intDivRef = (a: number, b: number): number => (b === 0 ? 0 : Math.trunc(a / b) | 0);

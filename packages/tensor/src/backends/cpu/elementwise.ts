@@ -6,6 +6,7 @@
 import type { View } from '../../backend.js';
 import type { DType, TypedArray } from '../../dtype.js';
 import { isContiguous, sizeOf } from '../../shape.js';
+import * as DIVISION from './division.js';
 import { erf } from './erf.js';
 import { flatStride, forEachRow, peelRows, walkViews } from './strided.js';
 
@@ -30,16 +31,24 @@ const FLOAT_EXPR: Record<string, string> = {
   max: '(x > y || x !== x) ? x : y', // NaN propagates
   cmplt: 'x < y ? 1 : 0',
   cmpeq: 'x === y ? 1 : 0',
+  floorDiv: 'D.floorDivF(x, y)',
+  remainder: 'D.remainderF(x, y)',
   where: 'x ? y : z',
   copy: 'x',
 };
 
-/** int32 semantics: wrap on overflow (Int32Array stores wrap), truncating division, x / 0 = 0. */
+/**
+ * int32 semantics: wrap on overflow (Int32Array stores wrap); pow exact by squaring; floorDiv and
+ * remainder by 0 and pow to a negative exponent raise (division.ts). There is no int32 div: the
+ * primitive is float-only.
+ */
 const INT_EXPR: Record<string, string> = {
   ...FLOAT_EXPR,
   neg: '-x | 0',
   mul: 'Math.imul(x, y)',
-  div: 'y === 0 ? 0 : (x / y) | 0',
+  pow: 'D.powI(x, y)',
+  floorDiv: 'D.floorDivI(x, y)',
+  remainder: 'D.remainderI(x, y)',
 };
 
 /** Conversions: float -> int32 truncates toward zero and saturates (NaN -> 0), as WGSL does. */
@@ -80,7 +89,7 @@ function compile(expr: string, arity: Arity): Kernel {
       for (let k = 0, ok = oi${starts}; k < n; k++) { ${reads} o[ok] = ${expr}; ok += os; ${steps} }
     }
   };`;
-  return new Function('erf', body)(erf) as Kernel;
+  return new Function('erf', 'D', body)(erf, DIVISION) as Kernel;
 }
 
 function kernelFor(op: string, dtype: DType, expr: () => string, arity: Arity): Kernel {

@@ -42,6 +42,8 @@ const KERNELS: { [P in KernelPrim]: CpuKernel<P> } = {
   max: ew('max'),
   cmplt: ew('cmplt'),
   cmpeq: ew('cmpeq'),
+  floorDiv: ew('floorDiv'),
+  remainder: ew('remainder'),
   where: ew('where'),
   sum: ([x], out, { axes }) => reduce('sum', x as View, out, axes),
   maxReduce: ([x], out, { axes }) => reduce('maxReduce', x as View, out, axes),

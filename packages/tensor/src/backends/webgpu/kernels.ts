@@ -60,6 +60,8 @@ export const KERNELS = {
   max: ew('max'),
   cmplt: ew('cmplt'),
   cmpeq: ew('cmpeq'),
+  floorDiv: ew('floorDiv'),
+  remainder: ew('remainder'),
   where: ew('where'),
   sum: ([x], out, { axes }, temp) => reducePrograms('sum', x as V, out, axes, temp),
   maxReduce: ([x], out, { axes }, temp) => reducePrograms('maxReduce', x as V, out, axes, temp),

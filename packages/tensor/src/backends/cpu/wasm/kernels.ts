@@ -31,6 +31,8 @@ export function wasmKernelTable(ts: CpuKernelTable, rt: WasmRuntime): CpuKernelT
     max: ts.max,
     cmplt: ts.cmplt,
     cmpeq: ts.cmpeq,
+    floorDiv: ts.floorDiv,
+    remainder: ts.remainder,
     where: ts.where,
     sum: ts.sum,
     maxReduce: ts.maxReduce,

@@ -5,10 +5,11 @@
  * Each op is a WGSL *expression* over the already-loaded operands x, y, z, so a later fusion
  * pass can compose a chain of them into one kernel by substituting expressions.
  *
- * Semantics match the CPU backend: int32 division truncates and x / 0 = 0 (WGSL's own rule
- * returns x); max propagates NaN; float -> int32 casts saturate and send NaN to 0; erf uses
- * Abramowitz-Stegun 7.1.26 (|error| < 1.5e-7, float32 accuracy). Integer pow with an exact
- * result beyond 2^53 may differ from the CPU, which rounds through float64 before wrapping.
+ * Semantics match the CPU backend: int32 pow, floorDiv and remainder wrap exactly like int32
+ * arithmetic; max propagates NaN; float -> int32 casts saturate and send NaN to 0; erf uses
+ * Abramowitz-Stegun 7.1.26 (|error| < 1.5e-7, float32 accuracy). Where the CPU raises (int32
+ * x // 0 and x % 0, an int32 base to a negative power) a kernel cannot, and gives 0 for the
+ * divisions and 1, (-1)^y or 0 for pow.
  */
 import type { View } from '../../../backend.js';
 import type { DType } from '../../../dtype.js';
@@ -47,17 +48,32 @@ const FLOAT_EXPR: Record<string, string> = {
   max: 'select(select(y, x, x > y), x, isnan_(x))',
   cmplt: 'u32(x < y)',
   cmpeq: 'u32(x == y)',
+  floorDiv: 'floordivf_(x, y)',
+  remainder: 'remf_(x, y)',
   where: 'select(z, y, x != 0u)',
   copy: 'x',
 };
 
-/** int32 (and bool, for the ops that accept it): wrapping arithmetic, guarded division. */
+/**
+ * int32 (and bool, for the ops that accept it): wrapping arithmetic. No int32 div (the primitive
+ * is float-only). Where the CPU raises, a kernel cannot: x // 0 and x % 0 give 0 (NumPy's
+ * values) and a negative exponent gives 1, (-1)^y or 0 (PyTorch's integer pow).
+ */
 const INT_EXPR: Record<string, string> = {
   ...FLOAT_EXPR,
-  div: 'select(x / y, 0, y == 0)', // WGSL gives x for x / 0 and MIN for MIN / -1
   pow: 'powi_(x, y)',
   max: 'max(x, y)',
+  floorDiv: 'floordivi_(x, y)',
+  remainder: 'remi_(x, y)',
 };
+
+/** Helper functions an expression calls, by the names that mark them. */
+export function helpersFor(text: string): string {
+  return [
+    /erf_|powf_|sin_|cos_|floordivf_|remf_/.test(text) ? FLOAT_FNS : '',
+    /powi_|floordivi_|remi_/.test(text) ? INT_FNS : '',
+  ].join('\n');
+}
 
 /** WGSL functions the float expressions call (erf_, powf_, sin_, cos_). */
 export const FLOAT_FNS = `
@@ -99,9 +115,25 @@ fn powf_(x: f32, y: f32) -> f32 {
     }
   }
   return r;
+}
+// Python's float // and % from fmod (CPython's float_divmod), with WGSL's % (x - y trunc(x / y)).
+fn floordivf_(x: f32, y: f32) -> f32 {
+  if (y == 0.0) { return x / y; }
+  let m = x % y;
+  var d = (x - m) / y;
+  if (m != 0.0 && ((y < 0.0) != (m < 0.0))) { d = d - 1.0; }
+  if (d == 0.0) { return select(0.0, f32bits_(0x80000000u), x / y < 0.0); }
+  let f = floor(d);
+  return select(f, f + 1.0, d - f > 0.5);
+}
+fn remf_(x: f32, y: f32) -> f32 {
+  if (y == 0.0) { return f32bits_(0x7fc00000u); }
+  let m = x % y;
+  if (m == 0.0) { return select(0.0, f32bits_(0x80000000u), y < 0.0); }
+  return select(m, m + y, (y < 0.0) != (m < 0.0));
 }`;
 
-/** WGSL functions the int32 expressions call (powi_). */
+/** WGSL functions the int32 expressions call (powi_, floordivi_, remi_). */
 export const INT_FNS = `
 fn powi_(x: i32, y: i32) -> i32 {
   if (y < 0) {
@@ -119,6 +151,17 @@ fn powi_(x: i32, y: i32) -> i32 {
     e = e >> 1u;
   }
   return r;
+}
+fn floordivi_(x: i32, y: i32) -> i32 {
+  if (y == 0) { return 0; }
+  let q = x / y; // truncated; WGSL gives MIN for MIN / -1, as the CPU's wrap
+  let r = x - q * y;
+  return select(q, q - 1, r != 0 && ((r < 0) != (y < 0)));
+}
+fn remi_(x: i32, y: i32) -> i32 {
+  if (y == 0) { return 0; }
+  let r = x % y; // WGSL gives 0 for MIN % -1
+  return select(r, r + y, r != 0 && ((r < 0) != (y < 0)));
 }`;
 
 /** Conversion expression from `from` to `to` storage types. */
@@ -166,12 +209,11 @@ export function elementwiseProgram<H>(op: string, expr: string, inputs: readonly
     return `@group(0) @binding(${k + 2}) var<storage, read> ${names[k]}b: array<${t}>;`;
   });
   const loads = names.map((n) => `let ${n} = ${n}b[${n}o];`).join('\n  ');
-  const fns = (out.dtype === 'int32' || inputs.some((v) => v.dtype === 'int32')) && op === 'pow' ? INT_FNS : FLOAT_FNS;
   const code = `${META_DECL}
 @group(0) @binding(1) var<storage, read_write> ob: array<${wgslType(out.dtype, op)}>;
 ${decls.join('\n')}
 ${HELPERS}
-${/erf_|powf_|powi_|sin_|cos_/.test(expr) ? fns : ''}
+${helpersFor(expr)}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   ${index}

@@ -13,7 +13,7 @@
 import type { View } from '../../../backend.js';
 import { contiguousStrides } from '../../../shape.js';
 import { collapse, grid, HELPERS, MetaBuilder, metaDecl, type Program, WORKGROUP, wgslType } from './common.js';
-import { FLOAT_FNS, INT_FNS } from './elementwise.js';
+import { helpersFor } from './elementwise.js';
 
 /** A value of the DAG: a leaf read (`bits`: a host constant's raw word) or an op on earlier values. */
 export type FusedValue<H> =
@@ -160,8 +160,7 @@ export function fusedProgram<H>(values: readonly FusedValue<H>[], out: View<H>, 
 @group(0) @binding(1) var<storage, read_write> ob: array<${vec4 ? `vec4<${outType}>` : outType}>;
 ${decls.join('\n')}
 ${HELPERS}
-${/erf_|powf_|sin_|cos_/.test(fnText) ? FLOAT_FNS : ''}
-${/powi_/.test(fnText) ? INT_FNS : ''}
+${helpersFor(fnText)}
 ${fnText}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
