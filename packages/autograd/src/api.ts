@@ -4,7 +4,8 @@
  */
 import { add, detach, dispatch, isFloat, keep, onesLike, Tensor, TensorError, zerosLike } from '@webgrad/tensor';
 import { runBackward } from './backward.js';
-import { type Flat, flatten, type PyTree } from './pytree.js';
+import type { AnyFn, Cotangents, GradAt, GradsAt, SomeGrads } from './grad-types.js';
+import { type Flat, flatten } from './pytree.js';
 import {
   closeLevel,
   isTraced,
@@ -122,9 +123,6 @@ export interface ValueAndGradOptions extends GradOptions {
   hasAux?: boolean;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: transforms accept functions of any arguments.
-type AnyFn = (...args: any[]) => any;
-
 function argIndices(op: string, argnums: number | readonly number[], n: number): number[] {
   const list = typeof argnums === 'number' ? [argnums] : [...argnums];
   for (const i of list) {
@@ -183,8 +181,18 @@ function differentiate(op: string, f: AnyFn, args: unknown[], opts: ValueAndGrad
  * Composes: grad(grad(f)) gives second derivatives.
  * @example grad((x: Tensor) => x.mul(x).sum())(tensor([1, 2])) // [2, 4]
  */
-export function grad<F extends AnyFn>(f: F, opts: GradOptions = {}): (...args: Parameters<F>) => PyTree | PyTree[] {
-  return (...args) => differentiate('grad', f, args, opts)[1] as PyTree | PyTree[];
+export function grad<F extends AnyFn>(f: F, opts?: { argnums?: undefined }): (...args: Parameters<F>) => GradAt<F, 0>;
+export function grad<F extends AnyFn, const N extends number>(
+  f: F,
+  opts: { argnums: N },
+): (...args: Parameters<F>) => GradAt<F, N>;
+export function grad<F extends AnyFn, const N extends readonly number[]>(
+  f: F,
+  opts: { argnums: N },
+): (...args: Parameters<F>) => GradsAt<F, N>;
+export function grad<F extends AnyFn>(f: F, opts: GradOptions): (...args: Parameters<F>) => SomeGrads;
+export function grad(f: AnyFn, opts: GradOptions = {}): AnyFn {
+  return (...args) => differentiate('grad', f, args, opts)[1];
 }
 
 /**
@@ -193,9 +201,22 @@ export function grad<F extends AnyFn>(f: F, opts: GradOptions = {}): (...args: P
  */
 export function valueAndGrad<F extends AnyFn>(
   f: F,
-  opts: ValueAndGradOptions = {},
-): (...args: Parameters<F>) => [ReturnType<F>, PyTree | PyTree[]] {
-  return (...args) => differentiate('valueAndGrad', f, args, opts) as [ReturnType<F>, PyTree | PyTree[]];
+  opts?: { argnums?: undefined; hasAux?: boolean },
+): (...args: Parameters<F>) => [ReturnType<F>, GradAt<F, 0>];
+export function valueAndGrad<F extends AnyFn, const N extends number>(
+  f: F,
+  opts: { argnums: N; hasAux?: boolean },
+): (...args: Parameters<F>) => [ReturnType<F>, GradAt<F, N>];
+export function valueAndGrad<F extends AnyFn, const N extends readonly number[]>(
+  f: F,
+  opts: { argnums: N; hasAux?: boolean },
+): (...args: Parameters<F>) => [ReturnType<F>, GradsAt<F, N>];
+export function valueAndGrad<F extends AnyFn>(
+  f: F,
+  opts: ValueAndGradOptions,
+): (...args: Parameters<F>) => [ReturnType<F>, SomeGrads];
+export function valueAndGrad(f: AnyFn, opts: ValueAndGradOptions = {}): AnyFn {
+  return (...args) => differentiate('valueAndGrad', f, args, opts);
 }
 
 /**
@@ -204,6 +225,10 @@ export function valueAndGrad<F extends AnyFn>(
  * the recorded graph lives as long as it does.
  * @example const [y, pb] = vjp((x: Tensor) => x.exp(), x); const [dx] = pb(onesLike(y));
  */
+export function vjp<const P extends readonly Tensor[]>(
+  f: (...xs: P) => Tensor,
+  ...primals: P
+): [Tensor, (cotangent: Tensor) => Cotangents<P>];
 export function vjp(f: (...xs: Tensor[]) => Tensor, ...primals: Tensor[]): [Tensor, (cotangent: Tensor) => Tensor[]] {
   const level = openLevel();
   let aliases: Tensor[];

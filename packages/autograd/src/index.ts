@@ -36,6 +36,7 @@ export {
 export { type CheckGradsOptions, type CheckGradsReport, type CheckGradsWorst, checkGrads } from './check-grads.js';
 export { type CustomRuleOptions, type CustomTangent, customJvp } from './custom-jvp.js';
 export { customVjp } from './custom-vjp.js';
+export type { Cotangents, GradAt, GradsAt, SomeGrads } from './grad-types.js';
 export {
   type GradcheckOptions,
   type GradcheckReport,
