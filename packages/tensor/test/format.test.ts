@@ -122,7 +122,7 @@ function asyncOnlyBackend(): Backend {
     alloc: (d, n) => cpu.alloc(d, n),
     write: (h, d, data) => cpu.write(h as never, d, data),
     read: (h, d, n, o) => cpu.read(h as never, d, n, o),
-    free: (h, d, n) => cpu.free(h as never, d, n),
+    free: (h, d) => cpu.free(h as never, d),
     run: (prim, inputs, out, attrs) => cpu.run(prim, inputs as never, out as never, attrs),
   };
 }
