@@ -34,7 +34,7 @@ export function crossEntropy(logits: Tensor, targets: Tensor, opts: CrossEntropy
     );
   if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
     throw new TensorError('value', `crossEntropy: labelSmoothing must be in [0, 1], got ${labelSmoothing}`);
-  checkTargets(targets, C, ignoreIndex);
+  checkTargets('crossEntropy', targets, C, ignoreIndex);
   const n = targets.size;
   const logp = logits.reshape([n, C]).logSoftmax(-1); // [N, C]
   const t = targets.reshape([n]); // [N]
@@ -53,11 +53,11 @@ export function crossEntropy(logits: Tensor, targets: Tensor, opts: CrossEntropy
 }
 
 /**
- * Every target must be a class in [0, C) or ignoreIndex. Checked here on the CPU (cheap next to
- * the forward), so the error names crossEntropy and the bad value instead of an inner gather.
+ * @internal Every target must be a class in [0, C) or ignoreIndex. Checked on the CPU (cheap next
+ * to the forward), so the error names the loss and the bad value instead of an inner gather.
  * On other devices the values are not readable synchronously; gather's own check reports them.
  */
-function checkTargets(targets: Tensor, C: number, ignoreIndex: number): void {
+export function checkTargets(op: string, targets: Tensor, C: number, ignoreIndex: number): void {
   if (targets.device !== 'cpu') return;
   const data = targets.dataSync();
   for (let i = 0; i < data.length; i++) {
@@ -66,7 +66,7 @@ function checkTargets(targets: Tensor, C: number, ignoreIndex: number): void {
     const at = targets.ndim > 1 ? ` at [${unravel(i, targets.shape).join(', ')}]` : ` at ${i}`;
     throw new TensorError(
       'index',
-      `crossEntropy: target ${v}${at} is out of range for ${C} classes; targets must be in [0, ${C}) or equal ignoreIndex (${ignoreIndex})`,
+      `${op}: target ${v}${at} is out of range for ${C} classes; targets must be in [0, ${C}) or equal ignoreIndex (${ignoreIndex})`,
     );
   }
 }

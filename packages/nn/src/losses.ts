@@ -4,7 +4,7 @@
  * ('mean' by default, 'sum' or 'none').
  */
 import { type Tensor, TensorError, where } from '@webgrad/tensor';
-import { type Reduction, reduceLoss } from './loss.js';
+import { checkTargets, type Reduction, reduceLoss } from './loss.js';
 
 const shapeOf = (t: Tensor) => `[${t.shape.join(', ')}]`;
 
@@ -66,10 +66,13 @@ export function nllLoss(input: Tensor, targets: Tensor, opts: NllLossOptions = {
     );
   if (weight && (weight.ndim !== 1 || weight.shape[0] !== C))
     throw new TensorError('shape', `nllLoss: weight must be [${C}] (one per class), got ${shapeOf(weight)}`);
+  checkTargets('nllLoss', targets, C, ignoreIndex);
   const n = targets.size;
   const t = targets.reshape([n]); // [N]
   const valid = t.ne(ignoreIndex); // [N]
-  const safe = where(valid, t, 0); // [N]: ignored rows read class 0, then are zeroed
+  // Ignored rows read class 0, then are zeroed; a negative target that is not ignoreIndex goes to
+  // C, out of range, so gather's own check reports it where checkTargets cannot look (WebGPU).
+  const safe = where(valid, where(t.lt(0), C, t), 0); // [N]
   let loss = input
     .reshape([n, C])
     .gather(safe.reshape([n, 1]), 1)

@@ -84,6 +84,14 @@ describe('nllLoss', () => {
     const t = randint(0, 5, [2, 3], { seed: 5 });
     closeAll(vals(nllLoss(logits.logSoftmax(-1), t)), vals(crossEntropy(logits, t)));
   });
+  it('names an out-of-range target (negative ones too) and the class count', () => {
+    const lp = randn([2, 3], { seed: 1 }).logSoftmax(-1);
+    expect(() => nllLoss(lp, tensor([0, -1], { dtype: 'int32' }))).toThrowError(TensorError);
+    expect(() => nllLoss(lp, tensor([0, -1], { dtype: 'int32' }))).toThrowError(
+      /^nllLoss: target -1 at 1 is out of range for 3 classes; targets must be in \[0, 3\) or equal ignoreIndex \(-100\)$/,
+    );
+    expect(() => nllLoss(lp, tensor([3, 0], { dtype: 'int32' }))).toThrowError(/nllLoss: target 3 at 0/);
+  });
   it('checks dtypes and shapes', () => {
     const lp = randn([2, 3], { seed: 1 });
     expect(() => nllLoss(lp, tensor([0, 1]))).toThrowError(/nllLoss: targets must be int32, got float32/);
