@@ -85,13 +85,14 @@ describe('sort and topk', () => {
 describe('cumprod through zeros', () => {
   it('the Hessian of sum(cumprod(x)) matches the polynomial, zeros included', () => {
     // f = x0 + x0 x1 + x0 x1 x2: d2f/dx0dx1 = 1 + x2, d2f/dx0dx2 = x1, d2f/dx1dx2 = x0.
-    for (const [a, b, c] of [
+    const points: [number, number, number][] = [
       [0, 0, 0],
       [2, 0, 3],
       [0, 5, 0],
-    ]) {
-      const h = hessian((x: Tensor) => T.cumprod(x).sum())(T.tensor([a, b, c], f64) as Tensor);
-      expect(vals(h)).toEqual([0, 1 + (c as number), b, 1 + (c as number), 0, a, b, a, 0]);
+    ];
+    for (const [a, b, c] of points) {
+      const h = hessian((x: Tensor) => T.cumprod(x).sum())(T.tensor([a, b, c], f64));
+      expect(vals(h)).toEqual([0, 1 + c, b, 1 + c, 0, a, b, a, 0]);
     }
   });
 });
