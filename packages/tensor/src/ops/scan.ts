@@ -27,7 +27,7 @@ function scan(op: 'cumsum' | 'cumprod', x: Tensor, axis: number | undefined): Te
     // shifted[i] = y[i - k] for i >= k, the identity before.
     const head = slice(
       y,
-      y.shape.map((d, i) => (i === ax ? [0, n - k] : null)),
+      y.shape.map((_, i) => (i === ax ? [0, n - k] : null)),
     );
     const shifted = pad(
       head,

@@ -60,7 +60,7 @@ export function topk(
   const order = argsort(x, ax, { descending: largest });
   const indices = slice(
     order,
-    x.shape.map((d, i) => (i === ax ? [0, k] : null)),
+    x.shape.map((_, i) => (i === ax ? [0, k] : null)),
   );
   return { values: gather(x, indices, ax), indices };
 }
