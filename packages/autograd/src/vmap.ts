@@ -25,7 +25,7 @@ import {
 } from '@webgrad/tensor';
 import { BatchTracer } from './batch-tracer.js';
 import { BATCH_RULES, type Batched, type BatchRule } from './batching-rules.js';
-import { closeLevel, openLevel } from './tape.js';
+import { closeLevel, openLevel, withLevelsFromSuspended } from './tape.js';
 import { type AxisSpec, mapAxes, normalizeBatchAxis } from './vmap-axes.js';
 
 export type { AxisSpec } from './vmap-axes.js';
@@ -63,7 +63,10 @@ class BatchInterpreter implements Interpreter {
         : { value: t, bdim: undefined },
     );
     const rule = BATCH_RULES[prim] as BatchRule<Prim>;
-    const { value, bdim } = rule(xs as never, attrs as never, { prim, size: this.size, out });
+    // The rule's ops on the batch are seen by the levels opened before this vmap only: a grad or
+    // jvp opened inside f sees the per-example op (on tracers) that dispatch reports afterwards.
+    const ctx = { prim, size: this.size, out };
+    const { value, bdim } = withLevelsFromSuspended(this.level, () => rule(xs as never, attrs as never, ctx));
     const got = value.shape.filter((_, i) => i !== bdim);
     if (value.shape[bdim] !== this.size || got.join() !== out.shape.join() || value.dtype !== out.dtype) {
       throw new TensorError(

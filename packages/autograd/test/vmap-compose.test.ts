@@ -91,6 +91,19 @@ describe('vmap composes', () => {
     expectClose(outside as Tensor, df(xs, ts));
   });
 
+  it('jvp inside vmap with an unbatched primal and batched tangents (levels opened inside vmap see only per-example ops)', () => {
+    const w = f64([4, 3], 35);
+    const xs = f64([5, 3], 36);
+    const ts = f64([5, 4, 3], 37);
+    const f = (w: Tensor, x: Tensor) => w.matmul(x).tanh().sum();
+    const got = vmap((x: Tensor, t: Tensor) => jvp((w: Tensor) => f(w, x), [w], [t])[1] as Tensor)(xs, ts);
+    const loop = examples(xs).map((x, i) => jvp((w: Tensor) => f(w, x), [w], [examples(ts)[i] as Tensor])[1] as Tensor);
+    expectClose(got, stack(loop));
+    // and the same through reverse mode: per-example gradients with respect to the shared w
+    const gs = vmap((x: Tensor) => grad((w: Tensor) => f(w, x))(w) as Tensor)(xs);
+    expectClose(gs, stack(examples(xs).map((x) => grad((w: Tensor) => f(w, x))(w) as Tensor)));
+  });
+
   it('jacrev under vmap gives per-example Jacobians', () => {
     const xs = f64([3, 4], 32);
     const w = f64([4, 2], 33);
@@ -130,6 +143,25 @@ describe('vmap is vectorised', () => {
     const small = kernels(3);
     expect(small).toBeGreaterThan(10);
     expect(kernels(40)).toBe(small);
+  });
+
+  it('a jvp opened inside vmap never sees the batched ops (no batch-of-batches intermediates)', () => {
+    const [w, xs, ts] = [f64([4, 3], 38), f64([5, 3], 39), f64([5, 4, 3], 40)];
+    const ranks: number[] = [];
+    const stop = addObserver({
+      onOp: (r) => {
+        if (!(r.output instanceof BatchTracer)) ranks.push(r.output.ndim);
+      },
+    });
+    try {
+      tidy(() => {
+        vmap((x: Tensor, t: Tensor) => jvp((w: Tensor) => w.matmul(x).tanh().sum(), [w], [t])[1] as Tensor)(xs, ts);
+      });
+    } finally {
+      stop();
+    }
+    // Per example everything is at most [4, 3]: with the batch, at most 3 dims.
+    expect(Math.max(...ranks)).toBe(3);
   });
 });
 
