@@ -77,16 +77,20 @@ export class WebGpuBackend implements Backend<GpuHandle> {
     if (offset < 0 || 4 * (offset + size) > handle.bytes)
       fail('value', 'read', `elements [${offset}, ${offset + size}) lie outside a buffer of ${handle.bytes / 4}`);
     const bytes = Math.max(4, size * 4);
-    const staging = this.pool.acquireStaging(bytes);
+    // Flags of the index checks since the last readback ride behind the data: one map for both.
+    const at = Math.ceil(bytes / 8) * 8;
+    const flagBytes = this.checks.pendingBytes;
+    const total = flagBytes > 0 ? at + flagBytes : bytes;
+    const staging = this.pool.acquireStaging(total);
     try {
       this.fuser.materialize(handle);
       this.stream.materialize(handle);
       this.stream.copyOut(handle, staging, bytes, 4 * offset);
       this.stream.bytesCopiedOut += bytes;
-      const check = this.checks.begin();
+      const check = flagBytes > 0 ? this.checks.begin(staging, at) : undefined;
       this.stream.flush();
-      await staging.mapAsync(0x01, 0, bytes); // MAP_READ
-      const indexError = check && (await this.checks.finish(check));
+      await staging.mapAsync(0x01, 0, total); // MAP_READ
+      const indexError = check && this.checks.finish(check, staging.getMappedRange(at, check.bytes));
       await this.errors.settle();
       if (indexError) throw indexError;
       if (handle.error) throw handle.error;
@@ -154,10 +158,21 @@ export class WebGpuBackend implements Backend<GpuHandle> {
 
   /** Submits queued work and waits for it (and for its error scopes). */
   async sync(): Promise<void> {
-    const check = this.checks.begin();
+    const flagBytes = this.checks.pendingBytes;
+    const staging = flagBytes > 0 ? this.pool.acquireStaging(flagBytes) : undefined;
+    const check = staging && this.checks.begin(staging, 0);
     this.stream.flush();
     await this.gpu.queue.onSubmittedWorkDone();
-    const indexError = check && (await this.checks.finish(check));
+    let indexError: TensorError | undefined;
+    if (staging && check) {
+      try {
+        await staging.mapAsync(0x01, 0, flagBytes); // MAP_READ
+        indexError = this.checks.finish(check, staging.getMappedRange(0, flagBytes));
+        staging.unmap();
+      } finally {
+        this.pool.releaseStaging(staging);
+      }
+    }
     await this.errors.settle();
     if (indexError) throw indexError;
   }

@@ -5,8 +5,8 @@
  * at the next readback or sync, naming the op, the index, the axis and the shape.
  *
  * Cost: nothing at all between readbacks but the atomics of bad indices; at a readback after
- * checked dispatches, one extra copy of 8 bytes per dispatch into a mapped buffer (in the same
- * submit as the data). Slot layout: word 2k counts the bad indices of dispatch k, word 2k + 1
+ * checked dispatches, 8 more bytes per dispatch copied into the readback buffer behind the data
+ * (same submit, same map). Slot layout: word 2k counts the bad indices of dispatch k, word 2k + 1
  * holds one of them.
  */
 import { fmtShape, TensorError } from '../../errors.js';
@@ -34,7 +34,6 @@ export interface CheckSlot {
 
 /** Flags copied out for one readback, with the dispatches they belong to. */
 export interface PendingVerify {
-  staging: GPUBuffer;
   bytes: number;
   records: (CheckedOp & { slot: number })[];
 }
@@ -44,7 +43,7 @@ export class IndexChecks {
   private records: (CheckedOp & { slot: number })[] = [];
 
   constructor(
-    private readonly pool: BufferPool,
+    pool: BufferPool,
     private readonly stream: CommandStream,
   ) {
     this.flags = pool.acquire(2 * SLOTS, 'index-check');
@@ -59,31 +58,31 @@ export class IndexChecks {
     return { flags: this.flags, slot };
   }
 
-  /** Encodes the copy of the used flags into a readback buffer; call before the batch is flushed. */
-  begin(): PendingVerify | undefined {
-    if (this.records.length === 0) return undefined;
-    const records = this.records;
-    this.records = [];
-    const bytes = 8 * Math.min(records.length, SLOTS);
-    const staging = this.pool.acquireStaging(bytes);
-    this.stream.copyOut(this.flags, staging, bytes);
-    this.flags.dirty = true; // cleared by the next slot()
-    return { staging, bytes, records };
+  /** Bytes of flags the checks since the last readback need in a readback buffer (0: none). */
+  get pendingBytes(): number {
+    return 8 * Math.min(this.records.length, SLOTS);
   }
 
   /**
-   * Maps the flags once the batch ran; returns the error of the first dispatch that met a bad
-   * index (undefined if none) after marking every such dispatch's output with its error.
+   * Encodes the copy of the used flags into `staging` at byte `at` (a multiple of 8), before the
+   * batch is flushed, and takes the pending checks.
    */
-  async finish(v: PendingVerify): Promise<TensorError | undefined> {
-    let words: Int32Array;
-    try {
-      await v.staging.mapAsync(0x01, 0, v.bytes); // MAP_READ
-      words = new Int32Array(v.staging.getMappedRange(0, v.bytes).slice(0));
-      v.staging.unmap();
-    } finally {
-      this.pool.releaseStaging(v.staging);
-    }
+  begin(staging: GPUBuffer, at: number): PendingVerify | undefined {
+    const bytes = this.pendingBytes;
+    if (bytes === 0) return undefined;
+    const records = this.records;
+    this.records = [];
+    this.stream.copyOut(this.flags, staging, bytes, 0, at);
+    this.flags.dirty = true; // cleared by the next slot()
+    return { bytes, records };
+  }
+
+  /**
+   * Reads the flags from their mapped range once the batch ran; returns the error of the first
+   * dispatch that met a bad index (undefined if none), marking every such dispatch's output.
+   */
+  finish(v: PendingVerify, mapped: ArrayBuffer): TensorError | undefined {
+    const words = new Int32Array(mapped, 0, v.bytes / 4);
     const shared = v.records.filter((r) => r.slot === SLOTS - 1).length;
     let first: TensorError | undefined;
     for (const r of v.records) {

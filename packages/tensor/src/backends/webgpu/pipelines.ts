@@ -195,9 +195,9 @@ export class CommandStream {
     this.temporaries.push(tmp);
   }
 
-  /** Encodes a copy of `bytes` of `h`, from byte `from` on, into `staging`. */
-  copyOut(h: GpuHandle, staging: GPUBuffer, bytes: number, from = 0): void {
-    this.copies().copyBufferToBuffer(h.buffer, from, staging, 0, bytes);
+  /** Encodes a copy of `bytes` of `h`, from byte `from` on, into `staging` at byte `to`. */
+  copyOut(h: GpuHandle, staging: GPUBuffer, bytes: number, from = 0, to = 0): void {
+    this.copies().copyBufferToBuffer(h.buffer, from, staging, to, bytes);
     this.touched.set(h.buffer, this.submits);
   }
 
