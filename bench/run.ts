@@ -29,6 +29,10 @@ const BENCHMARKS: Record<string, Benchmark> = {
     describe: 'per-example MLP gradients: vmap(grad) vs a loop of grad vs jax-js jit(vmap(grad))',
     load: () => import('./transforms.js'),
   },
+  hessian: {
+    describe: 'Hessians: forward-over-reverse vs reverse-over-reverse vs n^2 forward, vs jax-js',
+    load: () => import('./hessian.js'),
+  },
 };
 
 function usage(): void {

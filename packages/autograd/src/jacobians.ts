@@ -1,12 +1,14 @@
 /**
- * Jacobians and Hessians from the two modes: `jacfwd` (one jvp per input element), `jacrev` (one
- * vjp pullback per output element), `hessian` (forward-over-reverse: jacfwd of grad) and `hvp`.
+ * Jacobians and Hessians from the two modes: `jacfwd` (a jvp per input element), `jacrev` (a vjp
+ * pullback per output element), `hessian` (forward-over-reverse: jacfwd of grad) and `hvp`. As in
+ * JAX, the jvps (pullbacks) along the basis vectors run as one vmap over the identity.
  * Layout as in JAX: the Jacobian of out with respect to x has shape [...out.shape, ...x.shape].
  */
-import { reshape, stack, Tensor, TensorError, tensor, zeros } from '@webgrad/tensor';
+import { eye, reshape, stack, Tensor, TensorError, tensor, transpose, zeros } from '@webgrad/tensor';
 import { grad, vjp } from './api.js';
 import { jvp } from './jvp.js';
 import type { PyTree } from './pytree.js';
+import { vmap } from './vmap.js';
 
 export interface JacobianOptions {
   /** Which arguments to differentiate: one index gives one Jacobian, an array gives an array. */
@@ -41,9 +43,42 @@ function basis(x: Tensor, i: number): Tensor {
   return tensor(data, { dtype: x.dtype, device: x.device, shape: x.shape });
 }
 
+/** Whether `e` is vmap naming a primitive it cannot batch (then a loop does the work instead). */
+function unbatchable(e: unknown): boolean {
+  return e instanceof TensorError && /^vmap: \S+ has no batching rule/.test(e.message);
+}
+
 /**
- * The Jacobian by forward mode: one jvp per element of each differentiated argument (cheap when
- * the inputs are few). Shape [...out.shape, ...x.shape].
+ * `one(e_i)` for every basis tensor e_i of x's space, stacked on a new leading axis: one batched
+ * call by vmap over the identity (as JAX's jacfwd/jacrev), or a loop when f uses a primitive
+ * without a batching rule.
+ */
+function overBasis(x: Tensor, one: (e: Tensor) => Tensor[]): Tensor[] {
+  try {
+    const identity = reshape(eye(x.size, x.size, { dtype: x.dtype, device: x.device }), [x.size, ...x.shape]);
+    return vmap(one)(identity) as Tensor[];
+  } catch (e) {
+    if (!unbatchable(e)) throw e;
+  }
+  const each = Array.from({ length: x.size }, (_, i) => one(basis(x, i)));
+  return (each[0] as Tensor[]).map((_, m) =>
+    stack(
+      each.map((r) => r[m] as Tensor),
+      0,
+    ),
+  );
+}
+
+/** [n, ...a] -> [...a, ...x.shape]: the basis axis moved last and unfolded into x's shape. */
+function basisAxisLast(y: Tensor, x: Tensor): Tensor {
+  const rest = y.shape.slice(1);
+  const perm = [...rest.map((_, i) => i + 1), 0];
+  return reshape(transpose(y, perm), [...rest, ...x.shape]);
+}
+
+/**
+ * The Jacobian by forward mode: a jvp along each basis vector of each differentiated argument,
+ * batched into one pass by vmap (cheap when the inputs are few). Shape [...out.shape, ...x.shape].
  * @example jacfwd((x: Tensor) => x.sin())(x) // diag(cos x), shape [n, n]
  */
 export function jacfwd<F extends AnyFn>(
@@ -55,26 +90,20 @@ export function jacfwd<F extends AnyFn>(
     const jacs = argList('jacfwd', argnums, args).map((k) => {
       const x = args[k] as Tensor;
       const fk = (xk: Tensor) => asTensorOutput('jacfwd', f(...args.map((a, i) => (i === k ? xk : a))));
-      const columns: Tensor[] = [];
-      let outShape: readonly number[] = [];
-      for (let i = 0; i < x.size; i++) {
-        const [out, column] = jvp(fk, [x], [basis(x, i)]);
-        outShape = out.shape;
-        columns.push(column);
-      }
-      if (columns.length === 0) {
+      if (x.size === 0) {
         const out = fk(x);
         return zeros([...out.shape, ...x.shape], { dtype: out.dtype, device: out.device });
       }
-      return reshape(stack(columns, outShape.length), [...outShape, ...x.shape]);
+      const [columns] = overBasis(x, (e) => [jvp(fk, [x], [e])[1]]) as [Tensor];
+      return basisAxisLast(columns, x);
     });
     return typeof argnums === 'number' ? (jacs[0] as Tensor) : jacs;
   };
 }
 
 /**
- * The Jacobian by reverse mode: f runs once, then one pullback per output element (cheap when
- * the outputs are few). Shape [...out.shape, ...x.shape].
+ * The Jacobian by reverse mode: f runs once, then a pullback of each basis vector of the output,
+ * batched into one pass by vmap (cheap when the outputs are few). Shape [...out.shape, ...x.shape].
  * @example jacrev((x: Tensor) => x.matmul(w))(x)
  */
 export function jacrev<F extends AnyFn>(
@@ -87,25 +116,20 @@ export function jacrev<F extends AnyFn>(
     const g = (...xs: Tensor[]) =>
       asTensorOutput('jacrev', f(...args.map((a, i) => (ks.includes(i) ? xs[ks.indexOf(i)] : a))));
     const [out, pullback] = vjp(g, ...ks.map((k) => args[k] as Tensor));
-    const rows: Tensor[][] = ks.map(() => []);
-    for (let j = 0; j < out.size; j++) {
-      pullback(basis(out, j)).forEach((gj, m) => {
-        (rows[m] as Tensor[]).push(gj);
-      });
-    }
+    const rows = out.size === 0 ? undefined : overBasis(out, pullback);
     const jacs = ks.map((k, m) => {
       const x = args[k] as Tensor;
-      const r = rows[m] as Tensor[];
       const shape = [...out.shape, ...x.shape];
-      return r.length === 0 ? zeros(shape, { dtype: out.dtype, device: out.device }) : reshape(stack(r, 0), shape);
+      return rows ? reshape(rows[m] as Tensor, shape) : zeros(shape, { dtype: out.dtype, device: out.device });
     });
     return typeof argnums === 'number' ? (jacs[0] as Tensor) : jacs;
   };
 }
 
 /**
- * The Hessian of a scalar function, forward-over-reverse: jacfwd of grad, i.e. one jvp of the
- * gradient per input element (n forward-over-reverse passes, not n^2 evaluations).
+ * The Hessian of a scalar function, forward-over-reverse: jacfwd of grad, i.e. a jvp of the
+ * gradient along each input element (n forward-over-reverse passes, not n^2 evaluations), which
+ * vmap batches into one.
  * Shape [...x.shape, ...x.shape].
  * @example hessian((x: Tensor) => x.pow(3).sum())(x) // diag(6x)
  */
