@@ -63,6 +63,7 @@ function startWorker(source: string): WorkerHandle {
     postMessage: (message, transfer) => w.postMessage(message, transfer ?? []),
     onMessage: (listener) => w.addEventListener('message', (e) => listener(e.data)),
     onError: (listener) => w.addEventListener('error', (e) => listener(new Error(e.message ?? 'worker error'))),
+    keepAlive: () => {}, // a page's workers live as long as the page
     terminate: () => {
       w.terminate();
       web.URL.revokeObjectURL(url);

@@ -28,11 +28,25 @@ __webgradPort.on('message', (data) => { if (typeof self.onmessage === 'function'
 
 function startWorker(source: string): WorkerHandle {
   const w = new Worker(WORKER_SHIM + source, { eval: true });
-  w.unref(); // a pool of idle workers must never keep the process alive
+  // A pool of idle workers must never keep the process alive. Node refs a worker again whenever
+  // a 'message' listener is added, so the wanted state is re-applied after each one.
+  let alive = false;
+  const apply = () => (alive ? w.ref() : w.unref());
+  apply();
   return {
     postMessage: (message, transfer) => w.postMessage(message, transfer),
-    onMessage: (listener) => w.on('message', listener),
-    onError: (listener) => w.on('error', listener),
+    onMessage: (listener) => {
+      w.on('message', listener);
+      apply();
+    },
+    onError: (listener) => {
+      w.on('error', listener);
+      apply();
+    },
+    keepAlive: (on) => {
+      alive = on;
+      apply();
+    },
     terminate: () => void w.terminate(),
   };
 }

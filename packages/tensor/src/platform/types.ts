@@ -23,6 +23,12 @@ export interface WorkerHandle {
   onMessage(listener: (data: unknown) => void): void;
   /** Called when the worker throws or fails to start. */
   onError(listener: (error: Error) => void): void;
+  /**
+   * Whether the worker keeps the process alive (Node; a no-op in a browser). Workers start
+   * without, so an idle pool never holds a process open; turn it on while awaiting a reply
+   * that nothing else waits for, and off again after.
+   */
+  keepAlive(alive: boolean): void;
   /** Stops the worker. */
   terminate(): void;
 }
