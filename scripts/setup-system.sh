@@ -21,6 +21,13 @@ if [ ! -x /usr/bin/chromium ]; then
   echo "setup-system: installed chromium"
 fi
 
+# Graphviz's `dot` renders toDot's graphs as SVG (packages/autograd/src/graphviz.ts, the tour).
+if ! command -v dot >/dev/null 2>&1; then
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null
+  echo "setup-system: installed graphviz"
+fi
+
 # Already set up? lavapipe's ICD file is the marker.
 if ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 && [ -e /usr/lib/x86_64-linux-gnu/libvulkan.so.1 ]; then
   echo "setup-system: lavapipe already installed"
