@@ -27,7 +27,7 @@ export async function safetensorsBlob(
   // Blob wants bytes over a plain ArrayBuffer; serializeSafetensors' own buffer is one, exactly sized.
   const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
   const buffer = (whole ? bytes.buffer : bytes.slice().buffer) as ArrayBuffer;
-  return new Blob([buffer], { type: 'application/octet-stream' });
+  return new Blob([new Uint8Array(buffer)], { type: 'application/octet-stream' });
 }
 
 /**
