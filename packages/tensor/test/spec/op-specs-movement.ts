@@ -24,7 +24,10 @@ const concatCases: fc.Arbitrary<OpCase> = shape({ minRank: 1, maxSize: 20 }).cha
   ),
 );
 
-/** x, an in-range int32 index shaped like x off `axis` (k along it), for gather / scatterAdd. */
+/**
+ * x, an in-range int32 index shaped like x off `axis` (k along it), for gather / scatterAdd;
+ * indices are drawn from [-n, n): negative ones count from the end (NumPy).
+ */
 function indexedCases(withSrc: boolean): fc.Arbitrary<OpCase> {
   return shape({ minRank: 1 }).chain((s) =>
     fc.tuple(oneAxis(s.length), dim(4)).chain(([axis, k]) => {
@@ -33,7 +36,7 @@ function indexedCases(withSrc: boolean): fc.Arbitrary<OpCase> {
       // k elements along the axis (none when x has none there); at most 64 in all.
       const grow = (kk: number) => s.map((d, i) => (i === ax ? (n === 0 ? 0 : kk) : d));
       const is = R.sizeOfShape(grow(k)) <= 64 ? grow(k) : s;
-      const parts = [operand(s, std), operand(is, ints(0, Math.max(0, n - 1)), 'int32')];
+      const parts = [operand(s, std), operand(is, ints(-n, Math.max(0, n - 1)), 'int32')];
       if (withSrc) parts.push(operand(is, std));
       return fc.tuple(...parts).map((inputs) => ({ inputs, params: { axis } }));
     }),
@@ -105,7 +108,7 @@ export const MOVEMENT_SPECS: OpSpec[] = [
         // Nothing can be taken from an empty axis: then the index is empty too.
         const index = n > 0 ? is : [0];
         return fc
-          .tuple(operand(s, std), operand(index, ints(0, Math.max(0, n - 1)), 'int32'))
+          .tuple(operand(s, std), operand(index, ints(-n, Math.max(0, n - 1)), 'int32'))
           .map((inputs) => ({ inputs, params: { axis } }));
       }),
     ),

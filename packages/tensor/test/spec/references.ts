@@ -190,20 +190,24 @@ export function padRef(x: Ref, widths: readonly (readonly [number, number])[], v
 /** take_along_axis. */
 export function gatherRef(x: Ref, index: Ref, axis: number): Ref {
   const ax = normAxis(axis, x.shape.length);
+  const n = x.shape[ax] as number;
   return build(index.shape, (idx) => {
     const src = [...idx];
-    src[ax] = index.data[ravel(idx, index.shape)] as number;
+    src[ax] = fromEnd(index.data[ravel(idx, index.shape)] as number, n);
     return x.data[ravel(src, x.shape)] as number;
   });
 }
 
-/** torch.scatter_add: out = x; out[..index[i]..] += src[i]. */
+/** An index in [-n, 0) counts from the end (NumPy). */
+const fromEnd = (j: number, n: number): number => (j < 0 ? j + n : j);
+
+/** torch.scatter_add: out = x; out[..index[i]..] += src[i] (negative indices from the end). */
 export function scatterAddRef(x: Ref, index: Ref, src: Ref, axis: number): Ref {
   const ax = normAxis(axis, x.shape.length);
   const data = [...x.data];
   for (let i = 0; i < index.data.length; i++) {
     const idx = unravel(i, index.shape);
-    idx[ax] = index.data[i] as number;
+    idx[ax] = fromEnd(index.data[i] as number, x.shape[ax] as number);
     const o = ravel(idx, x.shape);
     data[o] = (data[o] as number) + (src.data[i] as number);
   }
@@ -216,7 +220,7 @@ export function takeRef(x: Ref, index: Ref, axis: number): Ref {
   const shape = [...x.shape.slice(0, ax), ...index.shape, ...x.shape.slice(ax + 1)];
   const k = index.shape.length;
   return build(shape, (idx) => {
-    const which = index.data[ravel(idx.slice(ax, ax + k), index.shape)] as number;
+    const which = fromEnd(index.data[ravel(idx.slice(ax, ax + k), index.shape)] as number, x.shape[ax] as number);
     return x.data[ravel([...idx.slice(0, ax), which, ...idx.slice(ax + k)], x.shape)] as number;
   });
 }
