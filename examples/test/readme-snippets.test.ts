@@ -3,7 +3,8 @@
  * workspace packages: each ```ts block of README.md, packages/<name>/README*, and
  * examples/<folder>/README.md becomes one module in a temporary project (ESM, top-level await
  * allowed, `@webgrad/*` mapped to the packages' sources), and one tsc run checks them all. A
- * failure names the README, the snippet's first line there, and tsc's message.
+ * failure names the README, the line there, and tsc's message. No README may contain a path
+ * of one machine (a `cd /abs/path`, a home or temp directory).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -108,3 +109,16 @@ it('every TypeScript snippet in the READMEs type-checks with tsc --strict', () =
     rmSync(dir, { recursive: true, force: true });
   }
 }, 120_000);
+
+it('no README contains a path of one machine', () => {
+  const machinePath = /(?:^|[\s`'"(=])(?:cd\s+\/|\/work\/|\/home\/|\/Users\/|\/root\/|\/tmp\/|[A-Z]:\\)/;
+  const found: string[] = [];
+  for (const readme of readmes()) {
+    readFileSync(join(ROOT, readme), 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        if (machinePath.test(line)) found.push(`${readme}:${i + 1}: ${line.trim()}`);
+      });
+  }
+  expect(found).toEqual([]);
+});
