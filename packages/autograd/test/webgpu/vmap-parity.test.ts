@@ -1,7 +1,8 @@
 /**
  * vmap on WebGPU (float32) agrees with a loop over the examples on the CPU (float64): every
  * op-spec row with random batch sizes, inAxes (null, negative) and outAxes; and per-example
- * gradients of a small MLP, vmap(grad) on WebGPU against a loop of grads on the CPU. The batched
+ * gradients of a small MLP, vmap(grad) on WebGPU against a loop of grads on the CPU; vmap of vmap
+ * and grad of it against the same on the CPU. The batched
  * tensors stay on the GPU: every physical op of the batching rules runs there.
  *
  * Tolerance: the row's float32 tolerance (F32_TOL by default); gradients at least atol 1e-4,
@@ -13,7 +14,7 @@ import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assertClose, F32_TOL, numRuns } from '../../../tensor/test/spec/compare.js';
 import { materialize, toRef } from '../../../tensor/test/spec/materialize.js';
-import type { OpSpec } from '../../../tensor/test/spec/op-spec.js';
+import type { OpSpec, Ref } from '../../../tensor/test/spec/op-spec.js';
 import { OP_SPECS } from '../../../tensor/test/spec/op-specs.js';
 import { hasWebGPU } from '../../../tensor/test/webgpu/setup.js';
 import { batching, loopReference, outAxisFor, prepare } from '../vmap-cases.js';
@@ -74,5 +75,22 @@ describe.skipIf(!hasWebGPU())('per-example gradients on WebGPU', () => {
       const expected = await toRef(concat(loop, 0));
       assertClose(await toRef(perExample[k]), expected, { atol: 1e-4, rtol: 1e-3 }, `d loss / d ${k}`);
     }
+  });
+
+  it('grad of vmap and vmap of vmap on WebGPU equal the CPU', async () => {
+    const values = (n: number, k: number) =>
+      Float64Array.from({ length: n }, (_, i) => Math.fround(Math.cos(k + 0.7 * i)));
+    const f = (u: Tensor, v: Tensor) => u.mul(v).sum().tanh().add(u.max());
+    const run = async (device: 'cpu' | 'webgpu', dtype: 'float32' | 'float64') => {
+      const a = tensor(values(60, 1), { shape: [3, 4, 5], device, dtype });
+      const b = tensor(values(20, 2), { shape: [5, 4], device, dtype });
+      const nested = vmap(vmap(f, { inAxes: [0, 1] }), { inAxes: [0, null] })(a, b);
+      const dA = grad((a: Tensor) => vmap(vmap(f, { inAxes: [0, 1] }), { inAxes: [0, null] })(a, b).sum())(a) as Tensor;
+      expect([nested.device, dA.device]).toEqual([device, device]);
+      return [await toRef(nested), await toRef(dA)];
+    };
+    const [gpu, cpu] = [await run('webgpu', 'float32'), await run('cpu', 'float64')];
+    assertClose(gpu[0] as Ref, cpu[0] as Ref, { atol: 1e-4, rtol: 1e-3 }, 'vmap of vmap');
+    assertClose(gpu[1] as Ref, cpu[1] as Ref, { atol: 1e-4, rtol: 1e-3 }, 'grad of vmap of vmap');
   });
 });
