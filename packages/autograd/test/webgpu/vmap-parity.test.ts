@@ -2,8 +2,8 @@
  * vmap on WebGPU (float32) agrees with a loop over the examples on the CPU (float64): every
  * op-spec row with random batch sizes, inAxes (null, negative) and outAxes; and per-example
  * gradients of a small MLP, vmap(grad) on WebGPU against a loop of grads on the CPU; vmap of vmap
- * and grad of it against the same on the CPU. The batched
- * tensors stay on the GPU: every physical op of the batching rules runs there.
+ * and grad of it against the same on the CPU. The batched tensors stay on the GPU: every physical
+ * op of the batching rules runs there.
  *
  * Tolerance: the row's float32 tolerance (F32_TOL by default); gradients at least atol 1e-4,
  * rtol 1e-3, as in grad-parity.test.ts. numRuns: 2 per row (pipelines compile slowly on lavapipe).
