@@ -23,8 +23,8 @@ const PACKAGES = ['tensor', 'autograd', 'nn', 'abba'].map((p) => join(EXAMPLES, 
 function newest(dir: string): number {
   if (!existsSync(dir)) return 0;
   let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true }))
-    if (e.isFile()) t = Math.max(t, statSync(join(e.parentPath, e.name)).mtimeMs);
+  for (const e of readdirSync(dir, { withFileTypes: true }))
+    t = Math.max(t, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs);
   return t;
 }
 

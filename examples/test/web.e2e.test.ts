@@ -119,12 +119,12 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('examples/web in headless Chromium', (
       const { port } = (server as Server).address() as AddressInfo;
       await page.goto(`http://127.0.0.1:${port}/index.html`);
       await page.waitForFunction(
-        () => (window as unknown as { webgradResults?: { status: string } }).webgradResults?.status !== 'running',
+        () => (globalThis as unknown as { webgradResults?: { status: string } }).webgradResults?.status !== 'running',
         undefined,
         { timeout: 400_000, polling: 500 },
       );
       const results = (await page.evaluate(
-        () => (window as unknown as { webgradResults: unknown }).webgradResults,
+        () => (globalThis as unknown as { webgradResults: unknown }).webgradResults,
       )) as PageResults;
       await page.screenshot({ path: join(OUT, 'screenshot.png'), fullPage: true });
       writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
