@@ -4,6 +4,7 @@
  */
 import { add, detach, dispatch, isFloat, keep, onesLike, Tensor, TensorError, zerosLike } from '@webgrad/tensor';
 import { runBackward } from './backward.js';
+import { BatchTracer } from './batch-tracer.js';
 import type { AnyFn, Cotangents, GradAt, GradsAt, SomeGrads } from './grad-types.js';
 import { type Flat, flatten } from './pytree.js';
 import {
@@ -56,6 +57,12 @@ function aliasOf(op: string, t: Tensor, where: string, level: number): Tensor {
  * @example w.requiresGrad = true; backward(w.mul(w).sum()); // w.grad = 2w
  */
 export function backward(loss: Tensor, seed?: Tensor): void {
+  if (loss instanceof BatchTracer) {
+    throw new TensorError(
+      'value',
+      'backward: cannot run inside vmap (.grad has no per-example form); use grad inside vmap (vmap(grad(f)) gives per-example gradients), or call backward on the result of vmap',
+    );
+  }
   checkLoss('backward', loss, seed === undefined);
   if (seed && (seed.dtype !== loss.dtype || seed.shape.join() !== loss.shape.join())) {
     throw new TensorError('shape', `backward: seed ${fmt(seed)} must match the loss ${fmt(loss)}`);

@@ -3,7 +3,7 @@
  * jacrev, customVjp and itself, each against a loop over the examples; plus memory under tidy
  * and a check that the number of kernels does not grow with the batch.
  */
-import { BatchTracer, customVjp, grad, jacrev, jvp, vjp, vmap } from '@webgrad/autograd';
+import { BatchTracer, backward, customVjp, grad, jacrev, jvp, valueAndGrad, vjp, vmap } from '@webgrad/autograd';
 import { addObserver, memory, stack, type Tensor, tidy } from '@webgrad/tensor';
 import { describe, expect, it } from 'vitest';
 import { examples, expectClose, f64, mlpLoss, type Params, params } from './vmap-helpers.js';
@@ -102,6 +102,30 @@ describe('vmap composes', () => {
     // and the same through reverse mode: per-example gradients with respect to the shared w
     const gs = vmap((x: Tensor) => grad((w: Tensor) => f(w, x))(w) as Tensor)(xs);
     expectClose(gs, stack(examples(xs).map((x) => grad((w: Tensor) => f(w, x))(w) as Tensor)));
+  });
+
+  it('backward() on a vmap result fills .grad of requiresGrad tensors used inside; inside vmap it is refused', () => {
+    const xs = f64([4, 3], 41);
+    const w = f64([3, 2], 42);
+    w.requiresGrad = true;
+    backward(vmap((x: Tensor) => x.matmul(w).tanh().sum())(xs).sum());
+    const expected = grad((w: Tensor) => xs.matmul(w).tanh().sum())(w) as Tensor;
+    expectClose(w.grad as Tensor, expected);
+    expect(() => vmap((x: Tensor) => backward(x.matmul(w).sum()))(xs)).toThrow(/backward: cannot run inside vmap/);
+  });
+
+  it('valueAndGrad with hasAux under vmap batches the value, the aux and the gradient', () => {
+    const w = f64([3, 2], 43);
+    const xs = f64([4, 3], 44);
+    const f = (w: Tensor, x: Tensor) => [x.matmul(w).square().sum(), x.sum()];
+    const [[value, aux], g] = vmap(valueAndGrad(f, { hasAux: true }), { inAxes: [null, 0] })(w, xs) as [
+      Tensor[],
+      Tensor,
+    ];
+    const loop = examples(xs).map((x) => valueAndGrad(f, { hasAux: true })(w, x) as [Tensor[], Tensor]);
+    expectClose(value as Tensor, stack(loop.map(([[v]]) => v as Tensor)));
+    expectClose(aux as Tensor, stack(loop.map(([[, a]]) => a as Tensor)));
+    expectClose(g, stack(loop.map(([, gi]) => gi)));
   });
 
   it('jacrev under vmap gives per-example Jacobians', () => {
