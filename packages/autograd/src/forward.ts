@@ -21,6 +21,7 @@ import {
   TensorError,
   tidy,
 } from '@webgrad/tensor';
+import { BatchTracer } from './batch-tracer.js';
 import { JVP_RULES, type Jvp } from './jvp-rules.js';
 import { isActive, isTraced, setTangentProbe, withLevelsFromSuspended } from './tape.js';
 
@@ -76,7 +77,9 @@ export function fitTangent(op: string, out: Tensor, raw: Tensor | undefined): Te
 /**
  * The tangent `rule` computes at `level`, with that level and the levels after it suspended.
  * `operands` are the tensors the rule reads (inputs, their tangents, the output): when no open
- * level traces any of them, nothing can see the rule's temporaries and they are freed at once.
+ * level traces any of them and none is a vmap tracer, nothing can see the rule's temporaries and
+ * they are freed at once. (Under vmap they are left to the caller's tidy and the GC: a batching
+ * rule's tensors may be shared beyond the rule, as in jacfwd of jacfwd.)
  */
 export function computeTangent(
   op: string,
@@ -87,7 +90,8 @@ export function computeTangent(
 ): Tensor | undefined {
   const t = withLevelsFromSuspended(level.id, () => {
     const compute = () => fitTangent(op, out, rule());
-    return operands.some((x) => x !== undefined && isTraced(x)) ? compute() : tidy(compute);
+    const seen = operands.some((x) => x !== undefined && (isTraced(x) || x instanceof BatchTracer));
+    return seen ? compute() : tidy(compute);
   });
   if (t) level.made.push(t);
   return t;
@@ -115,8 +119,13 @@ function onOp(record: OpRecord): void {
   }
 }
 
+/**
+ * Whether `t` carries a tangent at a level that propagates now. A vmap tracer also carries the
+ * tangents of the batch under it: a jvp outside the vmap sees the batched ops (jacfwd of jacfwd).
+ */
 function probe(t: Tensor): boolean {
-  return open.some((l) => !l.suspended && isActive(l.id) && l.tangents.has(t));
+  if (open.some((l) => !l.suspended && isActive(l.id) && l.tangents.has(t))) return true;
+  return t instanceof BatchTracer && probe(t.physical);
 }
 
 let installed = false;

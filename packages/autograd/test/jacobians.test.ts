@@ -4,7 +4,7 @@
  * for a sample of op-spec rows and for small compositions.
  */
 import { BATCH_RULES, hessian, hvp, jacfwd, jacrev, unbatchable } from '@webgrad/autograd';
-import { randn, type Tensor, tensor } from '@webgrad/tensor';
+import { randn, type Tensor, tensor, tidy } from '@webgrad/tensor';
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { numRuns } from '../../tensor/test/spec/compare.js';
@@ -185,5 +185,26 @@ describe('hessian', () => {
       }),
       { numRuns: numRuns(process.env.CI ? 20 : 4) },
     );
+  });
+});
+
+describe('nested Jacobians', () => {
+  it('jacfwd of jacfwd, jacrev of jacfwd and jacfwd of jacrev agree with hessian, inside tidy', () => {
+    const w = randn([4, 4], { dtype: 'float64', seed: 9 });
+    const f = (x: Tensor) =>
+      w
+        .matmul(x.reshape([4, 1]))
+        .tanh()
+        .sum()
+        .add(x.logsumexp(0));
+    const x = randn([4], { dtype: 'float64', seed: 10 });
+    const H = hessian(f)(x).dataSync();
+    const ways: [string, () => Tensor][] = [
+      ['jacfwd(jacfwd)', () => jacfwd(jacfwd(f))(x) as Tensor],
+      ['jacrev(jacfwd)', () => jacrev(jacfwd(f))(x) as Tensor],
+      ['jacfwd(jacrev)', () => jacfwd(jacrev(f))(x) as Tensor],
+      ['jacrev(jacrev)', () => jacrev(jacrev(f))(x) as Tensor],
+    ];
+    for (const [name, way] of ways) expectClose(tidy(way), H, 1e-12, 1e-10, name);
   });
 });
