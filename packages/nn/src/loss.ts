@@ -1,5 +1,5 @@
 /** Loss functions: cross-entropy over class logits, mean squared error (more in losses.ts). */
-import { isFloat, type Tensor, TensorError, where } from '@webgrad/tensor';
+import { interpreterOf, isFloat, type Tensor, TensorError, where } from '@webgrad/tensor';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -58,7 +58,8 @@ export function crossEntropy(logits: Tensor, targets: Tensor, opts: CrossEntropy
  * On other devices the values are not readable synchronously; gather's own check reports them.
  */
 export function checkTargets(op: string, targets: Tensor, C: number, ignoreIndex: number): void {
-  if (targets.device !== 'cpu') return;
+  // Elsewhere (WebGPU, or traced by vmap where values cannot be read) gather's index check reports it.
+  if (targets.device !== 'cpu' || interpreterOf([targets])) return;
   const data = targets.dataSync();
   for (let i = 0; i < data.length; i++) {
     const v = data[i] as number;
