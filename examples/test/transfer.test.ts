@@ -33,7 +33,7 @@ describe('planted shifts', () => {
     const sp = await singularValues(await plantedShift('P', w0, 1));
     expect(sp).toHaveLength(32);
     const c = (sp[0] as number) / (armSpectrum('P', 32)[0] as number);
-    sp.forEach((s, k) => expect(s / c).toBeCloseTo(1 / Math.sqrt(k + 1), 8));
+    for (const [k, s] of sp.entries()) expect(s / c).toBeCloseTo(1 / Math.sqrt(k + 1), 8);
     const norm = Math.sqrt(armSpectrum('P', 32).reduce((a, x) => a + x * x, 0));
     expect(c).toBeCloseTo((SHIFT_SIZE * frob(w0)) / norm, 8);
     const sl = await singularValues(await plantedShift('L', w0, 1));
@@ -60,7 +60,7 @@ describe('spectrum helpers', () => {
     const v = (await svd(randn([6, 5], { seed: 2, dtype: 'float64' }))).u;
     const w = u.mul(tensor(s, { dtype: 'float64' })).matmul(v.mT);
     const got = await singularValues(w);
-    got.slice(0, 5).forEach((x, i) => expect(x).toBeCloseTo(s[i] as number, 9));
+    for (const [i, x] of got.slice(0, 5).entries()) expect(x).toBeCloseTo(s[i] as number, 9);
     // Reference: ||W||_F^2 / ||W||_2^2 computed from the matrix itself.
     expect(stableRank(got)).toBeCloseTo(frob(w) ** 2 / 25, 9);
     expect(stableRank([1, 1, 1, 0])).toBe(3);
