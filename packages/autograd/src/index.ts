@@ -44,6 +44,7 @@ export {
   gradcheck,
   gradgradcheck,
 } from './gradcheck.js';
+export { type DotOptions, dotString, toDot } from './graph-dot.js';
 export { hessian, hvp, type JacobianOptions, jacfwd, jacrev } from './jacobians.js';
 export { jvp } from './jvp.js';
 export { JVP_RULES, type Jvp, type Tangent } from './jvp-rules.js';
