@@ -1,18 +1,19 @@
 /**
- * The Hessian of a scalar function of n inputs, four ways, timed interleaved in one run (see
+ * The Hessian of a scalar function of n inputs, five ways, timed interleaved in one run (see
  * compareTimes), with the readback of the [n, n] result:
- *   - webgrad `hessian(f)`: forward-over-reverse, n jvps of grad (about n gradient passes);
- *   - webgrad `jacrev(grad(f))`: reverse-over-reverse, one gradient pass and n pullbacks of it;
- *   - webgrad `jacfwd(jacfwd(f))`: forward-over-forward, n^2 jvp-of-jvp evaluations of f: what
- *     the forward-over-reverse design avoids;
+ *   - webgrad `hessian(f)`: forward-over-reverse, the n jvps of grad batched by vmap (one pass);
+ *   - webgrad, a JavaScript loop of n `hvp`s (n forward-over-reverse passes), stacked;
+ *   - webgrad `jacrev(grad(f))`: reverse-over-reverse, one gradient pass and its n pullbacks
+ *     batched by vmap;
+ *   - webgrad `jacfwd(jacfwd(f))`: forward-over-forward, n^2 tangent directions (batched too);
  *   - @jax-js/jax 0.1.25 `jit(hessian(f))` on its wasm device.
  * f(x) = sum(tanh(W x)) + logsumexp(x), W [n, n], float32, CPU. Before timing, the four are
  * checked to agree.
  *
  * usage: node bench/dist/run.js hessian [--reps N] [--n 16,48]
  */
-import { grad, hessian, jacfwd, jacrev } from '@webgrad/autograd';
-import { type Tensor, tensor, tidy } from '@webgrad/tensor';
+import { grad, hessian, hvp, jacfwd, jacrev } from '@webgrad/autograd';
+import { stack, type Tensor, tensor, tidy } from '@webgrad/tensor';
 import { writeResult } from './lib/results.js';
 import { markdownTable, printTable, type Row } from './lib/table.js';
 import { compareTimes } from './lib/timing.js';
@@ -20,6 +21,12 @@ import { compareTimes } from './lib/timing.js';
 /** Deterministic float32 values in [-scale, scale]. */
 function values(n: number, seed: number, scale: number): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => scale * Math.sin(seed * 12.9898 + i * 78.233));
+}
+
+function oneHot(n: number, i: number): Tensor {
+  const data = new Float32Array(n);
+  data[i] = 1;
+  return tensor(data);
 }
 
 function webgrad(n: number, wData: Float32Array, xData: Float32Array) {
@@ -39,6 +46,13 @@ function webgrad(n: number, wData: Float32Array, xData: Float32Array) {
   };
   return {
     forwardOverReverse: () => read(() => hessian(f)(x)),
+    loopOfHvps: () =>
+      read(() =>
+        stack(
+          Array.from({ length: n }, (_, i) => hvp(f, [x], [oneHot(n, i)]) as Tensor),
+          0,
+        ),
+      ),
     reverseOverReverse: () => read(() => jacrev(grad(f))(x) as Tensor),
     forwardOverForward: () => read(() => jacfwd(jacfwd(f))(x) as Tensor),
   };
@@ -90,12 +104,13 @@ export async function main(args: string[]): Promise<void> {
     const ours = webgrad(n, wData, xData);
     const peer = await jaxjs(n, wData, xData);
     const ref = await ours.forwardOverReverse();
-    const others = [await ours.reverseOverReverse(), await ours.forwardOverForward()];
+    const others = [await ours.loopOfHvps(), await ours.reverseOverReverse(), await ours.forwardOverForward()];
     if (peer) others.push(await peer());
     diffs.push(`n = ${n}: ${others.map((o) => maxAbsDiff(ref, o).toExponential(1)).join(' / ')}`);
     const t = await compareTimes(
       {
         fwdRev: ours.forwardOverReverse,
+        loop: ours.loopOfHvps,
         revRev: ours.reverseOverReverse,
         fwdFwd: ours.forwardOverForward,
         jaxjs: peer,
@@ -110,15 +125,16 @@ export async function main(args: string[]): Promise<void> {
       'time / hessian': ms / base,
     });
     rows.push(
-      row('webgrad hessian (forward-over-reverse)', t.fwdRev?.median),
-      row('webgrad jacrev(grad) (reverse-over-reverse)', t.revRev?.median),
-      row('webgrad jacfwd(jacfwd) (forward-over-forward, n^2)', t.fwdFwd?.median),
+      row('webgrad hessian (forward-over-reverse, vmap)', t.fwdRev?.median),
+      row('webgrad loop of n hvp (forward-over-reverse)', t.loop?.median),
+      row('webgrad jacrev(grad) (reverse-over-reverse, vmap)', t.revRev?.median),
+      row('webgrad jacfwd(jacfwd) (forward-over-forward, vmap)', t.fwdFwd?.median),
       row('jax-js jit(hessian), wasm', t.jaxjs?.median),
     );
   }
   const note =
     `f(x) = sum(tanh(W x)) + logsumexp(x), float32, CPU; the [n, n] Hessian read back; median of ${reps} ` +
-    `interleaved runs. Largest differences from webgrad's hessian (rev-rev / fwd-fwd / jax-js): ${diffs.join('; ')}.`;
+    `interleaved runs. Largest differences from webgrad's hessian (loop / rev-rev / fwd-fwd / jax-js): ${diffs.join('; ')}.`;
   printTable(rows, note);
   const path = writeResult('hessian', `${note}\n\n${markdownTable(rows)}`, 'Hessians, CPU');
   console.log(`\nwrote ${path}`);
