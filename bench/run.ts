@@ -25,6 +25,10 @@ const BENCHMARKS: Record<string, Benchmark> = {
     describe: 'WebGPU matmul, elementwise, dispatch overhead vs tfjs-webgpu',
     load: () => import('./webgpu.js'),
   },
+  training: {
+    describe: 'training steps (MLP, tiny and wide GPT): webgrad vs tfjs cpu/wasm vs jax-js eager/jit',
+    load: () => import('./training.js'),
+  },
   transforms: {
     describe: 'per-example MLP gradients: vmap(grad) vs a loop of grad vs jax-js jit(vmap(grad))',
     load: () => import('./transforms.js'),

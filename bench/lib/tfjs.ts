@@ -3,7 +3,7 @@
  * backend when it initialises in this Node. tfjs-core keeps one global engine, so a benchmark
  * switches with `useTfBackend(name)` before timing that peer.
  */
-import { createRequire } from 'node:module';
+import { createRequire, register } from 'node:module';
 import { dirname, join } from 'node:path';
 
 export type Tf = typeof import('@tensorflow/tfjs-core');
@@ -47,4 +47,18 @@ export async function useTfBackend(name: TfBackendName): Promise<boolean> {
     console.log(`(tfjs ${name} backend unavailable: ${e instanceof Error ? e.message : String(e)})`);
     return false;
   }
+}
+
+let gradients: Promise<void> | undefined;
+
+/**
+ * Registers tfjs's gradient functions (tfjs-core alone has none; the union package would load
+ * them). Their ESM files import without extensions, hence lib/extensionless-hooks.ts.
+ */
+export function registerTfGradients(): Promise<void> {
+  gradients ??= (async () => {
+    register(new URL('./extensionless-hooks.js', import.meta.url));
+    await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
+  })();
+  return gradients;
 }
