@@ -9,7 +9,7 @@
  * usage: node bench/dist/run.js training [--reps N] [--only mlp|tiny|wide]
  */
 import { cpuThreadsReady, getCpuKernels, getCpuThreads } from '@webgrad/tensor';
-import { writeResult } from './lib/results.js';
+import { writeJson, writeResult } from './lib/results.js';
 import { markdownTable, printTable, type Row } from './lib/table.js';
 import { loadTf, registerTfGradients, useTfBackend } from './lib/tfjs.js';
 import { compareTimes } from './lib/timing.js';
@@ -140,6 +140,6 @@ export async function main(args: string[]): Promise<void> {
     json[w.key] = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v]));
   }
   const path = writeResult('training', sections.join('\n\n'), 'Training steps on the CPU');
-  writeResult('training-json', `\`\`\`json\n${JSON.stringify(json, null, 1)}\n\`\`\``, 'Training steps, raw timings');
+  writeJson('training', json);
   console.log(`\nwritten to ${path}`);
 }

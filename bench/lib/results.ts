@@ -28,3 +28,15 @@ export function writeResult(name: string, markdown: string, title = name): strin
   writeFileSync(path, `# ${title}\n\n${machineLine()}\n\n${markdown.trimEnd()}\n`);
   return path;
 }
+
+/**
+ * Writes `value` to bench/results/<name>.json with the machine line, for tools to read; returns the path.
+ * @example writeJson('training', { mlp: timings });
+ */
+export function writeJson(name: string, value: unknown): string {
+  const dir = resultsDir();
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.json`);
+  writeFileSync(path, `${JSON.stringify({ machine: machineLine(), ...(value as object) }, null, 1)}\n`);
+  return path;
+}
