@@ -11,6 +11,7 @@
  *
  * usage: node bench/dist/run.js transforms [--reps N] [--batch B]
  */
+import { loadavg } from 'node:os';
 import { grad, vmap } from '@webgrad/autograd';
 import { concat, type Tensor, tensor, tidy } from '@webgrad/tensor';
 import { writeResult } from './lib/results.js';
@@ -136,6 +137,7 @@ export async function main(args: string[]): Promise<void> {
   const [a, b] = [await ours.vmapped(), await ours.looped()];
   const diffs = [`vmap vs loop ${maxAbsDiff(a, b).toExponential(1)}`];
   if (peer) diffs.push(`vmap vs jax-js ${maxAbsDiff(a, await peer()).toExponential(1)}`);
+  const load = loadavg()[0]?.toFixed(1) ?? '?';
   const t = await compareTimes(
     { vmap: ours.vmapped, loop: ours.looped, jaxjs: peer },
     { warmup: 2, reps, budgetMs: 60_000 },
@@ -155,7 +157,8 @@ export async function main(args: string[]): Promise<void> {
   const note =
     `MLP ${IN}-${HIDDEN}-${OUT} (tanh, log-softmax cross-entropy), batch ${batch}, float32, CPU; ` +
     `all ${KEYS.length} per-example gradients read back; median of ${reps} interleaved runs. ` +
-    `Largest differences in the gradients: ${diffs.join(', ')}.`;
+    `Largest differences in the gradients: ${diffs.join(', ')}. ` +
+    `Load average when timing began: ${load} (other work shared the cores; compare ratios, not times).`;
   printTable(rows, note);
   const path = writeResult('transforms', `${note}\n\n${markdownTable(rows)}`, 'per-example gradients, CPU');
   console.log(`\nwrote ${path}`);
