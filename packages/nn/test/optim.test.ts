@@ -129,6 +129,23 @@ describe('Adam and AdamW', () => {
     expect(opt.paramGroups.map((g) => g.lr)).toEqual([0.5, 0.5]);
     expect(() => new SGD([a, a])).toThrowError(/appears twice/);
   });
+
+  it('dispose frees the moment buffers and grads, not the parameters', () => {
+    const p = param([1, 2]);
+    const opt = new Adam([p], { lr: 0.1 });
+    const before = memory().cpu?.tensors ?? 0;
+    p.grad = f64([1, 1]);
+    opt.step();
+    const buffers = Object.values(opt.stateDict().state[0]?.buffers ?? {});
+    expect(buffers.length).toBe(2); // exp_avg, exp_avg_sq (detached views of the state)
+    for (const b of buffers) b.dispose();
+    expect((memory().cpu?.tensors ?? 0) - before).toBe(3); // the grad and two moments
+    opt.dispose();
+    expect([p.grad, p.isDisposed, memory().cpu?.tensors ?? 0]).toEqual([undefined, false, before]);
+    p.grad = f64([1, 1]);
+    opt.step(); // fresh state: the first Adam step moves each coordinate by lr
+    for (const [i, v] of vals(p).entries()) expect(v).toBeCloseTo(([1, 2][i] as number) - 2 * 0.1, 6);
+  });
 });
 
 describe('optimizer state resume', () => {

@@ -85,6 +85,17 @@ export abstract class Optimizer<H extends { lr: number }> {
     for (const g of this.paramGroups) g.lr = value;
   }
 
+  /**
+   * Frees the optimizer's state (moments, momentum buffers) and clears every `.grad`; the
+   * parameters are the caller's and stay. A later `step()` starts from fresh state.
+   * @example opt.dispose(); for (const p of model.parameters()) p.dispose();
+   */
+  dispose(): void {
+    for (const s of this.state.values()) for (const b of Object.values(s.buffers)) b.dispose();
+    this.state.clear();
+    this.zeroGrad();
+  }
+
   /** Disposes and clears every parameter's `.grad`. */
   zeroGrad(): void {
     for (const g of this.paramGroups)
