@@ -3,7 +3,8 @@
  * opens it in headless Chromium (Debian's `chromium`, driven by playwright-core), waits for the
  * page to train on the CPU and on WebGPU and to run its op-spec parity slice on both, checks the
  * reported loss, accuracy and parity, and saves a screenshot and the page's results under
- * examples/out/web/ (ignored by git).
+ * examples/out/web/ (ignored by git). A second run without --enable-unsafe-webgpu checks that the
+ * page says why there is no adapter and still trains on the CPU.
  *
  * Headless Chromium offers WebGPU only through SwiftShader (software Vulkan inside Chromium) and
  * only with --enable-unsafe-webgpu. Under CI=true a missing Chromium or a missing WebGPU adapter
@@ -76,7 +77,8 @@ interface PageResults {
     string,
     { passed: number; failed: number; rows: { name: string; failure?: string }[]; ms: number } | undefined
   >;
-  liveTensors?: number;
+  /** Tensors still alive on each device when the page finished. */
+  liveTensors?: Record<string, number>;
 }
 
 if (!HAVE_CHROMIUM && !IN_CI)
@@ -86,27 +88,29 @@ if (!HAVE_CHROMIUM && !IN_CI)
 
 describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('examples/web in headless Chromium', () => {
   let server: Server | undefined;
-  let userDataDir: string | undefined;
+  const profiles: string[] = [];
 
   beforeAll(async () => {
     if (!HAVE_CHROMIUM)
       throw new Error(`CI=true: no Chromium at ${CHROMIUM}; bash scripts/setup-system.sh installs it`);
     await buildWebPage(SITE);
     server = await serve(SITE);
-    userDataDir = mkdtempSync(join(tmpdir(), 'webgrad-chromium-'));
     mkdirSync(OUT, { recursive: true });
   }, 120_000);
 
   afterAll(async () => {
     await new Promise((r) => (server ? server.close(r) : r(undefined)));
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    for (const dir of profiles) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('trains on the CPU and on WebGPU, and passes the op-spec parity slice on both', async () => {
-    const context = await chromium.launchPersistentContext(userDataDir as string, {
+  /** Opens the page in a fresh Chromium profile, waits for it to finish, saves what it showed. */
+  async function runPage(args: string[], query: string, name: string) {
+    const profile = mkdtempSync(join(tmpdir(), 'webgrad-chromium-'));
+    profiles.push(profile);
+    const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ARGS,
+      args,
       viewport: { width: 1240, height: 900 },
     });
     const problems: string[] = [];
@@ -117,7 +121,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('examples/web in headless Chromium', (
         if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
       });
       const { port } = (server as Server).address() as AddressInfo;
-      await page.goto(`http://127.0.0.1:${port}/index.html`);
+      await page.goto(`http://127.0.0.1:${port}/index.html${query}`);
       await page.waitForFunction(
         () => (globalThis as unknown as { webgradResults?: { status: string } }).webgradResults?.status !== 'running',
         undefined,
@@ -126,45 +130,64 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('examples/web in headless Chromium', (
       const results = (await page.evaluate(
         () => (globalThis as unknown as { webgradResults: unknown }).webgradResults,
       )) as PageResults;
-      await page.screenshot({ path: join(OUT, 'screenshot.png'), fullPage: true });
-      writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+      await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
+      writeFileSync(join(OUT, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
       const a = results.adapter;
       console.log(
-        `web e2e: navigator.gpu ${results.navigatorGpu ? 'present' : 'missing'}; requestAdapter(): ${
+        `web e2e (${name}): navigator.gpu ${results.navigatorGpu ? 'present' : 'missing'}; requestAdapter(): ${
           a?.error ?? `${a?.vendor} / ${a?.architecture} / ${a?.description} (${a?.featureLevel})`
         }`,
       );
       for (const [device, r] of Object.entries(results.train))
         console.log(
-          `web e2e: ${device}: loss ${r?.finalLoss.toFixed(4)}, test accuracy ${r?.testAccuracy}, ${r?.ms.toFixed(0)} ms`,
+          `web e2e (${name}): ${device}: loss ${r?.finalLoss.toFixed(4)}, test accuracy ${r?.testAccuracy}, ${r?.ms.toFixed(0)} ms`,
         );
       for (const [check, p] of Object.entries(results.parity))
-        console.log(`web e2e: parity ${check}: ${p?.passed}/${p?.rows.length} rows in ${p?.ms.toFixed(0)} ms`);
-
-      expect(results.error, 'the page reported an error').toBeUndefined();
-      expect(results.status).toBe('done');
-      expect(problems).toEqual([]);
-      const cpu = results.train.cpu;
-      expect(cpu?.finalLoss).toBeLessThan(0.05);
-      expect(cpu?.testAccuracy).toBeGreaterThanOrEqual(0.97);
-      const failures = (check: string) =>
-        results.parity[check]?.rows.filter((r) => r.failure).map((r) => `${r.name}: ${r.failure}`);
-      expect(results.parity.cpu?.rows.length).toBeGreaterThan(40);
-      expect(failures('cpu')).toEqual([]);
-
-      expect(results.navigatorGpu, 'navigator.gpu in Chromium with --enable-unsafe-webgpu').toBe(true);
-      if (a?.error) {
-        // Outside CI a Chromium without a WebGPU adapter still tested the CPU path above.
-        if (IN_CI) expect.fail(`CI=true: Chromium offered no WebGPU adapter: ${a.error}`);
-        return;
-      }
-      const gpu = results.train.webgpu;
-      expect(gpu?.finalLoss).toBeLessThan(0.05);
-      expect(gpu?.testAccuracy).toBeGreaterThanOrEqual(0.97);
-      expect(results.parity.webgpu?.rows.length).toBeGreaterThan(40);
-      expect(failures('webgpu')).toEqual([]);
+        console.log(
+          `web e2e (${name}): parity ${check}: ${p?.passed}/${p?.rows.length} rows in ${p?.ms.toFixed(0)} ms`,
+        );
+      return { results, problems };
     } finally {
       await context.close();
     }
+  }
+
+  const failures = (results: PageResults, check: string) =>
+    results.parity[check]?.rows.filter((r) => r.failure).map((r) => `${r.name}: ${r.failure}`);
+
+  function expectCpuPassed(results: PageResults, problems: string[]): void {
+    expect(results.error, 'the page reported an error').toBeUndefined();
+    expect(results.status).toBe('done');
+    expect(problems).toEqual([]);
+    expect(results.train.cpu?.finalLoss).toBeLessThan(0.05);
+    expect(results.train.cpu?.testAccuracy).toBeGreaterThanOrEqual(0.97);
+    expect(results.parity.cpu?.rows.length).toBeGreaterThan(40);
+    expect(failures(results, 'cpu')).toEqual([]);
+    expect(results.liveTensors?.cpu, 'CPU tensors left alive by the page').toBe(0);
+  }
+
+  it('trains on the CPU and on WebGPU, and passes the op-spec parity slice on both', async () => {
+    const { results, problems } = await runPage(ARGS, '', 'screenshot');
+    expectCpuPassed(results, problems);
+    expect(results.navigatorGpu, 'navigator.gpu in Chromium with --enable-unsafe-webgpu').toBe(true);
+    if (results.adapter?.error) {
+      // Outside CI a Chromium without a WebGPU adapter still tested the CPU path above.
+      if (IN_CI) expect.fail(`CI=true: Chromium offered no WebGPU adapter: ${results.adapter.error}`);
+      return;
+    }
+    expect(results.train.webgpu?.finalLoss).toBeLessThan(0.05);
+    expect(results.train.webgpu?.testAccuracy).toBeGreaterThanOrEqual(0.97);
+    expect(results.parity.webgpu?.rows.length).toBeGreaterThan(40);
+    expect(failures(results, 'webgpu')).toEqual([]);
+    expect(results.liveTensors?.webgpu, 'WebGPU tensors left alive by the page').toBe(0);
   }, 600_000);
+
+  it('without --enable-unsafe-webgpu, initWebGPU() explains why and the page stays on the CPU', async () => {
+    const args = [...ARGS.filter((a) => a !== '--enable-unsafe-webgpu'), '--disable-gpu'];
+    const { results, problems } = await runPage(args, '?steps=150&cases=2', 'no-webgpu');
+    expectCpuPassed(results, problems);
+    expect(results.adapter?.error).toMatch(/^initWebGPU: no WebGPU adapter \(browser: .*\); use a browser with WebGPU/);
+    expect(results.train.webgpu).toBeUndefined();
+    expect(results.parity.webgpu).toBeUndefined();
+  }, 300_000);
 });

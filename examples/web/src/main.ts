@@ -28,7 +28,8 @@ interface Results {
   adapter?: AdapterInfo | { error: string };
   train: { cpu?: RunSummary; webgpu?: RunSummary };
   parity: { cpu?: ParityReport; webgpu?: ParityReport };
-  liveTensors?: number;
+  /** Tensors still alive on each device at the end (everything should have been disposed). */
+  liveTensors?: Record<string, number>;
 }
 
 const params = new URLSearchParams(location.search);
@@ -125,7 +126,8 @@ async function main(): Promise<void> {
   $('parity-summary').textContent = reports
     .map((r) => `${r.check}: ${r.passed}/${r.rows.length} rows pass (${(r.ms / 1000).toFixed(1)} s)`)
     .join('; ');
-  results.liveTensors = memory().cpu?.tensors;
+  const m = memory();
+  results.liveTensors = { cpu: m.cpu?.tensors ?? 0, webgpu: m.webgpu?.tensors ?? 0 };
   const failed = reports.reduce((s, r) => s + r.failed, 0);
   status(failed === 0 ? 'done: every check passed' : `done: ${failed} parity rows failed`);
   results.status = 'done';

@@ -122,8 +122,8 @@ export async function trainMoons(train: Points, test: Points, opts: TrainOptions
   const gp = await probabilities(model, gridPoints(gridSize), gridSize * gridSize, device);
   const grid = new Float32Array(gridSize * gridSize);
   for (let i = 0; i < grid.length; i++) grid[i] = gp[2 * i + 1] as number;
+  opt.dispose();
   for (const p of model.parameters()) p.dispose();
-  opt.zeroGrad();
   return {
     device,
     steps: opts.steps,
