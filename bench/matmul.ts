@@ -5,9 +5,11 @@
  * timed interleaved (see compareTimes); WASM needs tfjs's global backend switched, so it is
  * timed in its own pass right after.
  *
+ * webgrad runs on 1 thread and on 2 (its worker pool; WEBGRAD_CPU_KERNELS chooses the kernels).
+ *
  * usage: node bench/dist/run.js matmul [N ...]   (default 256 512 1024)
  */
-import { randn, type Tensor } from '@webgrad/tensor';
+import { cpuThreadsReady, getCpuKernels, randn, setCpuThreads, type Tensor } from '@webgrad/tensor';
 import { writeResult } from './lib/results.js';
 import { markdownTable, printTable, type Row } from './lib/table.js';
 import { loadTf, useTfBackend } from './lib/tfjs.js';
@@ -47,7 +49,8 @@ async function measure(c: Case): Promise<Row> {
   const bStored = randn(bShape, { seed: 2 });
   const b: Tensor = transB ? bStored.transpose(0, 2, 1) : bStored;
   const reps = repsFor(flops);
-  const ours = () => {
+  const oursOn = (threads: number) => () => {
+    setCpuThreads(threads);
     const y = a.matmul(b);
     y.dataSync();
     y.dispose();
@@ -63,7 +66,7 @@ async function measure(c: Case): Promise<Row> {
     await y.data();
     y.dispose();
   };
-  const t = await compareTimes({ webgrad: ours, tfjsCpu: tfCpu }, reps);
+  const t = await compareTimes({ webgrad1: oursOn(1), webgrad2: oursOn(2), tfjsCpu: tfCpu }, reps);
   tf.dispose([ta, tb]);
   let wasmMs: number | undefined;
   if (await useTfBackend('wasm')) {
@@ -82,16 +85,19 @@ async function measure(c: Case): Promise<Row> {
   }
   a.dispose();
   bStored.dispose();
-  const ourMs = t.webgrad?.median ?? Number.NaN;
+  const oneMs = t.webgrad1?.median ?? Number.NaN;
+  const ourMs = t.webgrad2?.median ?? Number.NaN;
   const cpuMs = t.tfjsCpu?.median ?? Number.NaN;
   return {
     case: c.label,
-    'webgrad ms': ourMs,
-    'webgrad GFLOP/s': gflops(flops, ourMs),
+    'webgrad 2T ms': ourMs,
+    'webgrad 1T GFLOP/s': gflops(flops, oneMs),
+    'webgrad 2T GFLOP/s': gflops(flops, ourMs),
     'tfjs-cpu GFLOP/s': gflops(flops, cpuMs),
     'tfjs-wasm GFLOP/s': wasmMs === undefined ? undefined : gflops(flops, wasmMs),
-    'webgrad / tfjs-cpu': cpuMs / ourMs,
-    'webgrad / tfjs-wasm': wasmMs === undefined ? undefined : wasmMs / ourMs,
+    'webgrad 2T / tfjs-cpu': cpuMs / ourMs,
+    'webgrad 1T / tfjs-wasm': wasmMs === undefined ? undefined : wasmMs / oneMs,
+    'webgrad 2T / tfjs-wasm': wasmMs === undefined ? undefined : wasmMs / ourMs,
   };
 }
 
@@ -103,6 +109,9 @@ export async function main(args: string[]): Promise<void> {
   cases.push({ label: '64 x [64,64]@[64,64]', batch: 64, m: 64, k: 64, n: 64, transB: false });
   cases.push({ label: '[1024,1024]@[1024,1]', batch: 1, m: 1024, k: 1024, n: 1, transB: false });
   cases.push({ label: '[1,1024]@[1024,1024]', batch: 1, m: 1, k: 1024, n: 1024, transB: false });
+  randn([1]).dispose(); // the CPU backend's heap, so its worker threads can start
+  setCpuThreads(2);
+  await cpuThreadsReady();
   const rows: Row[] = [];
   for (const c of cases) {
     rows.push(await measure(c));
@@ -110,7 +119,8 @@ export async function main(args: string[]): Promise<void> {
   }
   const note =
     'float32 matmul incl. readback (N = [N,N] @ [N,N]); median ms; ratios > 1 mean webgrad is faster. ' +
-    'webgrad and tfjs-cpu interleaved in one run; tfjs-wasm timed in its own pass.';
+    `webgrad (${getCpuKernels()} kernels, 1T / 2T = 1 / 2 threads) and tfjs-cpu interleaved in one run; ` +
+    'tfjs-wasm timed in its own pass.';
   printTable(rows, note);
   const path = writeResult('matmul-cpu', `${note}\n\n${markdownTable(rows)}`, 'matmul, CPU (float32)');
   console.log(`\nwrote ${path}`);

@@ -1,6 +1,7 @@
 /**
  * Two threads agree with one bit for bit on the wasm matmul (work is split by whole batch items
  * or by rows, so every element is computed the same way), and the workers really ran shares.
+ * Shapes are above THREAD_MIN_MACS (4M multiply-adds), below which products stay on one thread.
  */
 import {
   cpuThreadsReady,
@@ -49,9 +50,9 @@ describe('splitWork', () => {
 
 describe.runIf(getCpuKernels() === 'wasm')('wasm matmul on 1 and 2 threads', () => {
   const cases: [string, number[], number[], DType][] = [
-    ['rows split, float32', [130, 300], [300, 70], 'float32'],
-    ['rows split, float64, transposed B', [97, 200], [90, 200], 'float64'],
-    ['batch split, float32', [3, 64, 80], [3, 80, 90], 'float32'],
+    ['rows split, float32', [130, 600], [600, 70], 'float32'],
+    ['rows split, float64, transposed B', [97, 500], [90, 500], 'float64'],
+    ['batch split, float32', [3, 64, 160], [3, 160, 150], 'float32'],
   ];
   for (const [name, sa, sb, dtype] of cases) {
     it(`${name} agree bit for bit`, async () => {

@@ -14,8 +14,11 @@ import { getCpuThreads } from './settings.js';
 
 type MatmulFn = (...args: number[]) => void;
 
-/** Products below this many multiply-adds stay on the calling thread (a handshake costs µs). */
-export const THREAD_MIN_MACS = 1 << 20;
+/**
+ * Products below this many multiply-adds (~0.3 ms on one thread) stay on the calling thread:
+ * waking a sleeping worker costs 60-90 µs.
+ */
+export const THREAD_MIN_MACS = 1 << 22;
 /** M or N at most this: the TS kernel's thin path (matmul-thin.ts) is as fast, without packing. */
 const THIN_MAX = 2;
 

@@ -20,8 +20,14 @@ const [SEQ, DONE, FN, ARGS] = [0, 1, 2, 3];
 /** Words per slot (64 bytes apart at least, so two workers never share a cache line). */
 const SLOT_WORDS = 32;
 const FUNCTIONS: readonly KernelName[] = ['matmul_f32', 'matmul_f64'];
-/** Atomics.load polls before sleeping (tens of µs). */
+/** Atomics.load polls by the caller before it sleeps waiting for a share (tens of µs). */
 const SPINS = 20_000;
+/**
+ * Polls by an idle worker before it sleeps (tens of µs, as the caller). Longer spins (~1 ms)
+ * catch more of a training step's matmuls awake, but on a busy 2-core machine the spinning
+ * worker took the CPU from the calling thread: an MLP step went from 27 to 180 ms.
+ */
+const WORKER_SPINS = 20_000;
 
 /** The worker's whole program (browser-style: self.onmessage, postMessage). */
 const WORKER_SOURCE = `
@@ -35,7 +41,7 @@ self.onmessage = (e) => {
   for (;;) {
     let spins = 0;
     while (Atomics.load(ctl, ${SEQ}) === seen) {
-      if (++spins > ${SPINS}) Atomics.wait(ctl, ${SEQ}, seen);
+      if (++spins > ${WORKER_SPINS}) Atomics.wait(ctl, ${SEQ}, seen);
     }
     seen = Atomics.load(ctl, ${SEQ});
     try {
@@ -122,16 +128,17 @@ export class WorkerPool implements ShareRunner {
       new Promise<void>((resolve) => {
         handle.onMessage(() => {
           worker.ready = true;
-          // Kept alive while starting (someone may await ready()); idle workers must not be.
-          keepAlive(false);
+          keepAlive(false); // idle workers must never keep the process alive
           resolve();
         });
         handle.onError((e) => {
           this.broken = e; // a pool that lost a worker falls back to one thread
+          keepAlive(false);
           resolve();
         });
       }),
     );
+    keepAlive(true); // until it reports ready (someone may be awaiting ready())
     handle.postMessage({ memory: this.heap.memory, bytes: this.moduleBytes(), slot });
   }
 
