@@ -7,6 +7,7 @@ import { parseTransferArgs } from '../transfer/args.js';
 import { makeTask, recovered } from '../transfer/data.js';
 import { evaluate } from '../transfer/evaluate.js';
 import { GeluMLP } from '../transfer/mlp.js';
+import { reconstructShifts } from '../transfer/reconstruct.js';
 import { writeReport } from '../transfer/report.js';
 import { A_RANKS, ARMS, armSpectrum, H_RANK, L_RANK, plantedShift, SHIFT_SIZE } from '../transfer/shifts.js';
 import { energyRank, singularValues, stableRank } from '../transfer/spectrum.js';
@@ -148,7 +149,12 @@ describe('a tiny end-to-end run', () => {
       };
       expect(await evaluate(base, tuned, opts)).toBe(true);
       const spectra = { sha256: 'sha', heldOutRelativeMse: 0, layers: [] };
+      const reconstruction = await reconstructShifts(base, 1, [4], () => {}, ['L'], 200);
+      // L is exactly rank 4: the truncated SVD at r = 4 recovers it.
+      expect(reconstruction[0]?.loraSvd).toBeLessThan(1e-8);
+      expect(reconstruction[0]?.abba).toBeGreaterThan(0);
       await writeReport({
+        reconstruction,
         runsDir: opts.runsDir,
         results: dir,
         tuned,
@@ -159,7 +165,9 @@ describe('a tiny end-to-end run', () => {
       });
       const runs = JSON.parse(await readFile(join(dir, 'runs.json'), 'utf8')) as unknown[];
       expect(runs).toHaveLength(4);
-      expect(await readFile(join(dir, 'results.md'), 'utf8')).toContain('Tuning');
+      const md = await readFile(join(dir, 'results.md'), 'utf8');
+      expect(md).toContain('Tuning');
+      expect(md).toContain('Reconstruction of dW*');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

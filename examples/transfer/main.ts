@@ -12,7 +12,8 @@ import { parseTransferArgs, type TransferArgs } from './args.js';
 import { ensureBase } from './base-model.js';
 import { disposeTask, makeTask } from './data.js';
 import { evaluate } from './evaluate.js';
-import { GRID_SLOTS, STAGES, TRANSFERRED } from './plan.js';
+import { GRID_SLOTS, PRIMARY_R, STAGES, TRANSFERRED } from './plan.js';
+import { type ReconstructionRow, reconstructShifts } from './reconstruct.js';
 import { baseSpectra, writeReport } from './report.js';
 import { TUNING_SEED, type Tuned, tune } from './tune.js';
 
@@ -79,7 +80,24 @@ async function main(args: TransferArgs): Promise<void> {
     });
     if (!complete) log('evaluation stopped at the time budget; the report covers the completed runs');
   }
-  await writeReport({ runsDir, results: args.results, tuned, spectra, seeds: args.seeds, steps: args.steps, log });
+  const reconFile = join(args.results, 'reconstruction.json');
+  let reconstruction: ReconstructionRow[];
+  if (existsSync(reconFile)) reconstruction = JSON.parse(readFileSync(reconFile, 'utf8')) as ReconstructionRow[];
+  else {
+    log(`fitting each arm's dW* (fc1, seed ${args.seeds[0]}) with the reconstruction fitter at r = ${PRIMARY_R}...`);
+    reconstruction = await reconstructShifts(base, args.seeds[0] as number, [PRIMARY_R], log);
+    await writeFile(reconFile, `${JSON.stringify(reconstruction, null, 1)}\n`);
+  }
+  await writeReport({
+    runsDir,
+    results: args.results,
+    tuned,
+    spectra,
+    seeds: args.seeds,
+    steps: args.steps,
+    reconstruction,
+    log,
+  });
   log(`done in ${formatDuration((performance.now() - t0) / 1000)}`);
   logFile.end();
 }

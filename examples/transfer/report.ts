@@ -10,6 +10,7 @@ import { METHOD_KEYS, type MethodKey, methodLabel } from './methods.js';
 import type { GeluMLP } from './mlp.js';
 import { PRIMARY_R, STAGES } from './plan.js';
 import { curvePlotSvg, intervalPlotSvg } from './plots.js';
+import type { ReconstructionRow } from './reconstruct.js';
 import { ARM_DESCRIPTION, ARMS, type Arm } from './shifts.js';
 import { energyRank, singularValues, stableRank } from './spectrum.js';
 import { mean, type PairedInterval, pairedInterval, sampleSd } from './stats.js';
@@ -55,6 +56,8 @@ export interface ReportOptions {
   spectra: BaseSpectra;
   seeds: readonly number[];
   steps: number;
+  /** Direct fits of each arm's dW* (reconstruct.ts), if made. */
+  reconstruction?: ReconstructionRow[];
   log: (s: string) => void;
 }
 
@@ -212,6 +215,26 @@ export async function writeReport(o: ReportOptions): Promise<void> {
     const lines = methodTable(runs, arm);
     if (lines.length <= 2) continue;
     md.push(`### Arm ${arm}: ${ARM_DESCRIPTION[arm]}`, '', ...lines, '');
+  }
+  if (o.reconstruction?.length) {
+    md.push(
+      '### Reconstruction of dW* (fc1, one seed): the best each parametrisation can do at r = 16',
+      '',
+      "Relative error ‖dW − dW*‖_F / ‖dW*‖_F of a direct fit (examples/reconstruction: LoRA by truncated SVD, exact; ABBA and HiRA by Adam, best of the SVD and a random init for ABBA), next to fine-tuning's error on the same layer and seed.",
+      '',
+      '| arm | r | LoRA (SVD) | ABBA r1=r2=r/2 (fit) | HiRA (fit) | LoRA FT | ABBA FT | HiRA FT |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    );
+    for (const row of o.reconstruction) {
+      const ft = (key: MethodKey) => {
+        const x = runsOf(runs, row.arm, key, row.r).find((q) => q.taskSeed === row.seed);
+        return x ? f4(x.shiftError.fc1) : '-';
+      };
+      md.push(
+        `| ${row.arm} | ${row.r} | ${f4(row.loraSvd)} | ${f4(row.abba)} | ${f4(row.hira)} | ${ft('lora')} | ${ft('abba')} | ${ft('hira')} |`,
+      );
+    }
+    md.push('');
   }
   md.push(
     '### Stages completed',
