@@ -6,7 +6,7 @@
 import { Linear, Module } from '@webgrad/nn';
 import { type Tensor, TensorError } from '@webgrad/tensor';
 
-/** The base model: 64 -> 128 -> 128 -> 128 -> 16 (43,920 parameters with biases). */
+/** The base model: 64 -> 128 -> 128 -> 128 -> 16 (43,408 parameters with biases). */
 export const BASE_SIZES = [64, 128, 128, 128, 16] as const;
 /** The teacher the base is pretrained on: three hidden layers of width 256. */
 export const TEACHER_SIZES = [64, 256, 256, 256, 16] as const;
