@@ -104,7 +104,7 @@ describe('hessian', () => {
       expectClose(H, fdHessian(f, x), 1e-5, 1e-4, 'looped hessian vs finite differences');
       expectClose(
         jacrev((x: Tensor) => x.sin())(x) as Tensor,
-        jacfwd((x: Tensor) => x.sin())(x).dataSync(),
+        (jacfwd((x: Tensor) => x.sin())(x) as Tensor).dataSync(),
         0,
         0,
         'looped jacobians',
