@@ -1,10 +1,11 @@
 /**
  * nn code under vmap: per-example gradients of a Linear classifier with crossEntropy (the DP-SGD
- * workload) equal a loop of grads; a module's forward maps over a batch of single examples.
+ * workload) equal a loop of grads; a module's forward, and a GPT's per-sequence loss, map over a
+ * batch of single examples.
  */
 import { grad, vmap } from '@webgrad/autograd';
-import { crossEntropy, Linear } from '@webgrad/nn';
-import { randn, stack, type Tensor, tensor } from '@webgrad/tensor';
+import { crossEntropy, GPT, Linear } from '@webgrad/nn';
+import { randint, randn, stack, type Tensor, tensor } from '@webgrad/tensor';
 import { describe, expect, it } from 'vitest';
 
 function expectClose(a: Tensor, b: Tensor, tol = 1e-9): void {
@@ -36,5 +37,15 @@ describe('nn under vmap', () => {
     const layer = new Linear(4, 3, { seed: 0 });
     const ys = vmap((x: Tensor) => layer.forward(x))(xs.cast('float32'));
     expectClose(ys, layer.forward(xs.cast('float32')), 1e-6);
+  });
+
+  it("a GPT's per-sequence losses under vmap equal slices of the batched forward", () => {
+    const gpt = new GPT({ vocabSize: 11, blockSize: 8, nLayer: 1, nHead: 2, nEmbd: 8 });
+    const idx = randint(0, 11, [4, 6], { seed: 1 });
+    const seqLoss = (logits: Tensor, seq: Tensor) => crossEntropy(logits.slice([0, 5]), seq.slice([1, 6]));
+    const per = vmap((seq: Tensor) => seqLoss(gpt.forward(seq.reshape([1, 6])).reshape([6, 11]), seq))(idx);
+    const batch = gpt.forward(idx); // [4, 6, 11]
+    const loop = [0, 1, 2, 3].map((i) => seqLoss(batch.slice(i).reshape([6, 11]), idx.slice(i).reshape([6])));
+    expectClose(per, stack(loop), 1e-5);
   });
 });
