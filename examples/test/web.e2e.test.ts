@@ -77,6 +77,7 @@ interface PageResults {
     string,
     { passed: number; failed: number; rows: { name: string; failure?: string }[]; ms: number } | undefined
   >;
+  platform?: { name: string; ok: boolean; detail: string }[];
   /** Tensors still alive on each device when the page finished. */
   liveTensors?: Record<string, number>;
 }
@@ -164,6 +165,8 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('examples/web in headless Chromium', (
     expect(results.parity.cpu?.rows.length).toBeGreaterThan(40);
     expect(failures(results, 'cpu')).toEqual([]);
     expect(results.liveTensors?.cpu, 'CPU tensors left alive by the page').toBe(0);
+    expect(results.platform?.length).toBeGreaterThanOrEqual(7);
+    expect(results.platform?.filter((c) => !c.ok)).toEqual([]);
   }
 
   it('trains on the CPU and on WebGPU, and passes the op-spec parity slice on both', async () => {

@@ -9,6 +9,7 @@
 import { type AdapterInfo, initWebGPU, memory } from '@webgrad/tensor';
 import { twoMoons } from './moons.js';
 import { type ParityReport, type RowResult, runParity } from './parity.js';
+import { type CheckResult, runPlatformChecks } from './platform-checks.js';
 import { drawDecision, drawLoss } from './plot.js';
 import { type TrainReport, trainMoons } from './train.js';
 
@@ -28,6 +29,8 @@ interface Results {
   adapter?: AdapterInfo | { error: string };
   train: { cpu?: RunSummary; webgpu?: RunSummary };
   parity: { cpu?: ParityReport; webgpu?: ParityReport };
+  /** The browser platform module's checks (platform-checks.ts). */
+  platform?: CheckResult[];
   /** Tensors still alive on each device at the end (everything should have been disposed). */
   liveTensors?: Record<string, number>;
 }
@@ -121,6 +124,14 @@ async function main(): Promise<void> {
     results.parity[check] = report;
     return report;
   };
+  status('platform checks…');
+  results.platform = await runPlatformChecks();
+  for (const c of results.platform) {
+    const li = document.createElement('div');
+    li.className = c.ok ? 'ok' : 'bad';
+    li.textContent = `${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`;
+    $('platform-checks').appendChild(li);
+  }
   const reports = [await parity('cpu', CASES)];
   if (results.train.webgpu) reports.push(await parity('webgpu', GPU_CASES));
   $('parity-summary').textContent = reports
@@ -128,8 +139,8 @@ async function main(): Promise<void> {
     .join('; ');
   const m = memory();
   results.liveTensors = { cpu: m.cpu?.tensors ?? 0, webgpu: m.webgpu?.tensors ?? 0 };
-  const failed = reports.reduce((s, r) => s + r.failed, 0);
-  status(failed === 0 ? 'done: every check passed' : `done: ${failed} parity rows failed`);
+  const failed = reports.reduce((s, r) => s + r.failed, 0) + results.platform.filter((c) => !c.ok).length;
+  status(failed === 0 ? 'done: every check passed' : `done: ${failed} checks failed`);
   results.status = 'done';
 }
 
