@@ -3,7 +3,19 @@
  * jacrev, customVjp and itself, each against a loop over the examples; plus memory under tidy
  * and a check that the number of kernels does not grow with the batch.
  */
-import { BatchTracer, backward, customVjp, grad, jacrev, jvp, valueAndGrad, vjp, vmap } from '@webgrad/autograd';
+import {
+  BatchTracer,
+  backward,
+  customVjp,
+  grad,
+  hessian,
+  jacfwd,
+  jacrev,
+  jvp,
+  valueAndGrad,
+  vjp,
+  vmap,
+} from '@webgrad/autograd';
 import { addObserver, memory, stack, type Tensor, tidy } from '@webgrad/tensor';
 import { describe, expect, it } from 'vitest';
 import { examples, expectClose, f64, mlpLoss, type Params, params } from './vmap-helpers.js';
@@ -134,6 +146,17 @@ describe('vmap composes', () => {
     const jac = vmap((x: Tensor) => jacrev((x: Tensor) => x.matmul(w).tanh())(x) as Tensor)(xs);
     const loop = examples(xs).map((x) => jacrev((x: Tensor) => x.matmul(w).tanh())(x) as Tensor);
     expectClose(jac, stack(loop));
+  });
+
+  it('hessian and jacfwd under vmap give per-example second derivatives and Jacobians', () => {
+    const xs = f64([3, 4], 45);
+    const w = f64([4, 2], 46);
+    const f = (x: Tensor) => x.matmul(w).tanh().sum().add(x.square().sum().mul(0.5));
+    const hs = vmap((x: Tensor) => hessian(f)(x) as Tensor)(xs);
+    expectClose(hs, stack(examples(xs).map((x) => hessian(f)(x) as Tensor)));
+    const g = (x: Tensor) => x.matmul(w).sin();
+    const js = vmap((x: Tensor) => jacfwd(g)(x) as Tensor)(xs);
+    expectClose(js, stack(examples(xs).map((x) => jacfwd(g)(x) as Tensor)));
   });
 
   it('customVjp inside vmap uses its backward rule, batched', () => {
