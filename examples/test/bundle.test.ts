@@ -1,9 +1,10 @@
 /**
  * The four packages bundle for a browser as shipped: esbuild, platform 'browser', no shims, no
  * externals, code splitting on. Fails on any Node built-in (an unresolved `node:` import is a
- * build error; a `node:`/`fs`/`worker_threads` specifier, `require(` or `process.` left in the
- * output fails the scan). Also checks that the CPU-only part (the entry chunk) does not contain
- * the WebGPU backend or its WGSL generators: those are a separate chunk, loaded by initWebGPU().
+ * build error; a `node:` specifier, an import of `fs`/`worker_threads`/..., `require(` or
+ * `process.` left in the output fails the scan). Also checks that the CPU-only part (the entry
+ * chunk) does not contain the WebGPU backend or its WGSL generators: those are a separate chunk,
+ * loaded by initWebGPU().
  * Prints minified and gzipped sizes (the README's "In the browser" table).
  *
  * Two variants: from source (the `source` export condition, always) and from dist (the packages'
@@ -49,8 +50,8 @@ export * as abba from '@webgrad/abba';
 const NODE_TRACES: [string, RegExp][] = [
   ['a node: specifier', /["'`]node:[a-z_/]+["'`]/],
   [
-    'a Node built-in specifier',
-    /["'`](fs|fs\/promises|path|os|crypto|async_hooks|worker_threads|child_process|url|zlib)["'`]/,
+    'an import of a Node built-in',
+    /(\bfrom|\bimport\s*\(|\brequire\s*\()\s*["'`](fs|fs\/promises|path|os|crypto|async_hooks|worker_threads|child_process|url|zlib|v8|vm)["'`]/,
   ],
   ['require(', /\brequire\s*\(/],
   ['a process. access', /\bprocess\.[A-Za-z_$]/],
