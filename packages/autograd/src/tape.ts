@@ -14,6 +14,10 @@
  * (a grad called within noGrad) have larger ids, so they work as anywhere else. That is the rule
  * of torch.func: a transform inside no_grad works, no_grad inside a transform is respected.
  *
+ * vmap takes its level id from the same counter (it watches nothing). A vmap tracer depends on
+ * whatever the batch under it depends on (a grad outside the vmap), and while a batching rule
+ * runs, the levels opened inside that vmap are suspended: they see the per-example op only.
+ *
  * All per-tensor state lives in WeakMaps keyed by tensors, so a graph dies with its tensors.
  */
 import { addObserver, isFloat, type OpRecord, type Prim, type Tensor } from '@webgrad/tensor';
