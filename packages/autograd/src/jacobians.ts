@@ -2,12 +2,26 @@
  * Jacobians and Hessians from the two modes: `jacfwd` (a jvp per input element), `jacrev` (a vjp
  * pullback per output element), `hessian` (forward-over-reverse: jacfwd of grad) and `hvp`. As in
  * JAX, the jvps (pullbacks) along the basis vectors run as one vmap over the identity.
- * Layout as in JAX: the Jacobian of out with respect to x has shape [...out.shape, ...x.shape].
+ * Layout as in JAX: the Jacobian of out with respect to x has shape [...out.shape, ...x.shape];
+ * for trees of tensors it is out's tree whose leaves are x's trees of blocks (the block of
+ * out leaf o and x leaf l has shape [...o.shape, ...l.shape]).
  */
-import { eye, reshape, stack, Tensor, TensorError, tensor, transpose, zeros } from '@webgrad/tensor';
+import {
+  concat,
+  eye,
+  isFloat,
+  reshape,
+  slice,
+  stack,
+  type Tensor,
+  TensorError,
+  tensor,
+  transpose,
+  zeros,
+} from '@webgrad/tensor';
 import { grad, vjp } from './api.js';
 import { jvp } from './jvp.js';
-import type { PyTree } from './pytree.js';
+import { type Flat, flatten, type PyTree } from './pytree.js';
 import { vmap } from './vmap.js';
 
 export interface JacobianOptions {
@@ -17,6 +31,8 @@ export interface JacobianOptions {
 
 // biome-ignore lint/suspicious/noExplicitAny: transforms accept functions of any arguments.
 type AnyFn = (...args: any[]) => any;
+/** Functions of tensors to a tensor: their Jacobians are tensors (typed so by the overloads). */
+type TensorFn = (...args: Tensor[]) => Tensor;
 
 function argList(op: string, argnums: number | readonly number[], args: readonly unknown[]): number[] {
   const list = typeof argnums === 'number' ? [argnums] : [...argnums];
@@ -24,16 +40,19 @@ function argList(op: string, argnums: number | readonly number[], args: readonly
     if (!Number.isInteger(i) || i < 0 || i >= args.length) {
       throw new TensorError('value', `${op}: argnums ${i} is out of range for ${args.length} arguments`);
     }
-    if (!(args[i] instanceof Tensor)) {
-      throw new TensorError('value', `${op}: argument ${i} must be a Tensor`);
-    }
   }
   return list;
 }
 
-function asTensorOutput(op: string, out: unknown): Tensor {
-  if (!(out instanceof Tensor)) throw new TensorError('value', `${op}: the function must return a Tensor`);
-  return out;
+/** JAX's layout for trees: out's tree whose leaves are x's trees of blocks block(i, j). */
+function assemble(outFlat: Flat, inFlat: Flat, block: (i: number, j: number) => Tensor): PyTree {
+  const rows = outFlat.leaves.map((_, i) => inFlat.unflatten(inFlat.leaves.map((_, j) => block(i, j))));
+  return outFlat.unflatten(rows as unknown as Tensor[]);
+}
+
+/** f with argument k replaced by the tree `inFlat` rebuilt from `leaves`. */
+function withArg(f: AnyFn, args: readonly unknown[], k: number, inFlat: Flat) {
+  return (...leaves: Tensor[]): PyTree => f(...args.map((a, i) => (i === k ? inFlat.unflatten(leaves) : a)));
 }
 
 /** The i-th basis tensor shaped like x (a one-hot). */
@@ -78,64 +97,123 @@ function basisAxisLast(y: Tensor, x: Tensor): Tensor {
 
 /**
  * The Jacobian by forward mode: a jvp along each basis vector of each differentiated argument,
- * batched into one pass by vmap (cheap when the inputs are few). Shape [...out.shape, ...x.shape].
+ * batched into one pass by vmap (cheap when the inputs are few). Shape [...out.shape, ...x.shape];
+ * arguments and results may be trees of tensors (see the layout above).
  * @example jacfwd((x: Tensor) => x.sin())(x) // diag(cos x), shape [n, n]
  */
+export function jacfwd<F extends TensorFn>(f: F, opts?: { argnums?: number }): (...args: Parameters<F>) => Tensor;
+export function jacfwd<F extends TensorFn>(
+  f: F,
+  opts: { argnums: readonly number[] },
+): (...args: Parameters<F>) => Tensor[];
+export function jacfwd<F extends AnyFn>(f: F, opts?: JacobianOptions): (...args: Parameters<F>) => PyTree | PyTree[];
 export function jacfwd<F extends AnyFn>(
   f: F,
   opts: JacobianOptions = {},
-): (...args: Parameters<F>) => Tensor | Tensor[] {
+): (...args: Parameters<F>) => PyTree | PyTree[] {
   const argnums = opts.argnums ?? 0;
   return (...args) => {
     const jacs = argList('jacfwd', argnums, args).map((k) => {
-      const x = args[k] as Tensor;
-      const fk = (xk: Tensor) => asTensorOutput('jacfwd', f(...args.map((a, i) => (i === k ? xk : a))));
-      if (x.size === 0) {
-        const out = fk(x);
-        return zeros([...out.shape, ...x.shape], { dtype: out.dtype, device: out.device });
-      }
-      const [columns] = overBasis(x, (e) => [jvp(fk, [x], [e])[1]]) as [Tensor];
-      return basisAxisLast(columns, x);
+      const inFlat = flatten(args[k], `jacfwd argument ${k}`);
+      const fk = withArg(f, args, k, inFlat);
+      const xs = inFlat.leaves;
+      let outFlat: Flat | undefined;
+      // columns[j][i]: [x_j.size, ...out_i.shape], the tangents of out leaf i along x_j's basis
+      const columns = xs.map((x, j) => {
+        if (x.size === 0) return undefined;
+        return overBasis(x, (e) => {
+          const along = (xj: Tensor) => fk(...xs.map((l, m) => (m === j ? xj : l)));
+          const [out, t] = jvp(along, [x], [e]);
+          outFlat ??= flatten(out, 'jacfwd output');
+          return flatten(t, 'jacfwd output').leaves;
+        });
+      });
+      const outs = outFlat ?? flatten(fk(...xs), 'jacfwd output');
+      return assemble(outs, inFlat, (i, j) => {
+        const [o, x, c] = [outs.leaves[i] as Tensor, xs[j] as Tensor, columns[j]?.[i]];
+        return c ? basisAxisLast(c, x) : zeros([...o.shape, ...x.shape], { dtype: o.dtype, device: o.device });
+      });
     });
-    return typeof argnums === 'number' ? (jacs[0] as Tensor) : jacs;
+    return typeof argnums === 'number' ? (jacs[0] as PyTree) : jacs;
   };
 }
 
 /**
  * The Jacobian by reverse mode: f runs once, then a pullback of each basis vector of the output,
- * batched into one pass by vmap (cheap when the outputs are few). Shape [...out.shape, ...x.shape].
+ * batched into one pass by vmap (cheap when the outputs are few). Shape [...out.shape, ...x.shape];
+ * arguments and results may be trees of tensors (see the layout above).
  * @example jacrev((x: Tensor) => x.matmul(w))(x)
  */
+export function jacrev<F extends TensorFn>(f: F, opts?: { argnums?: number }): (...args: Parameters<F>) => Tensor;
+export function jacrev<F extends TensorFn>(
+  f: F,
+  opts: { argnums: readonly number[] },
+): (...args: Parameters<F>) => Tensor[];
+export function jacrev<F extends AnyFn>(f: F, opts?: JacobianOptions): (...args: Parameters<F>) => PyTree | PyTree[];
 export function jacrev<F extends AnyFn>(
   f: F,
   opts: JacobianOptions = {},
-): (...args: Parameters<F>) => Tensor | Tensor[] {
+): (...args: Parameters<F>) => PyTree | PyTree[] {
   const argnums = opts.argnums ?? 0;
   return (...args) => {
     const ks = argList('jacrev', argnums, args);
-    const g = (...xs: Tensor[]) =>
-      asTensorOutput('jacrev', f(...args.map((a, i) => (ks.includes(i) ? xs[ks.indexOf(i)] : a))));
-    const [out, pullback] = vjp(g, ...ks.map((k) => args[k] as Tensor));
-    const rows = out.size === 0 ? undefined : overBasis(out, pullback);
-    const jacs = ks.map((k, m) => {
-      const x = args[k] as Tensor;
-      const shape = [...out.shape, ...x.shape];
-      return rows ? reshape(rows[m] as Tensor, shape) : zeros(shape, { dtype: out.dtype, device: out.device });
+    const inFlats = ks.map((k) => flatten(args[k], `jacrev argument ${k}`));
+    const leaves = inFlats.flatMap((fl) => fl.leaves);
+    let outFlat: Flat | undefined;
+    // All outputs as one vector (one leaf keeps its shape): one vjp, one batched pullback.
+    const g = (...ls: Tensor[]): Tensor => {
+      let at = 0;
+      const call = args.map((a, i) => {
+        const m = ks.indexOf(i);
+        if (m < 0) return a;
+        const fl = inFlats[m] as Flat;
+        at += fl.leaves.length;
+        return fl.unflatten(ls.slice(at - fl.leaves.length, at));
+      });
+      outFlat = flatten(f(...call), 'jacrev output');
+      const outs = outFlat.leaves;
+      return outs.length === 1
+        ? (outs[0] as Tensor)
+        : concat(
+            outs.map((o) => reshape(o, [-1])),
+            0,
+          );
+    };
+    const [vec, pullback] = vjp(g, ...leaves);
+    const outs = outFlat as unknown as Flat;
+    if (!isFloat(vec.dtype)) throw new TensorError('dtype', `jacrev: cannot differentiate a ${vec.dtype} output`);
+    const rows = vec.size === 0 ? undefined : overBasis(vec, pullback); // rows[j]: [vec.size, ...leaf_j.shape]
+    const offsets: number[] = [];
+    outs.leaves.reduce((at, o) => offsets.push(at) && at + o.size, 0);
+    let first = 0;
+    const jacs = inFlats.map((inFlat) => {
+      const base = first;
+      first += inFlat.leaves.length;
+      return assemble(outs, inFlat, (i, j) => {
+        const [o, x, r] = [outs.leaves[i] as Tensor, inFlat.leaves[j] as Tensor, rows?.[base + j]];
+        const shape = [...o.shape, ...x.shape];
+        if (!r) return zeros(shape, { dtype: vec.dtype, device: vec.device });
+        if (outs.leaves.length === 1) return reshape(r, shape);
+        const at = offsets[i] as number;
+        return reshape(slice(reshape(r, [vec.size, -1]), [[at, at + o.size]]), shape);
+      });
     });
-    return typeof argnums === 'number' ? (jacs[0] as Tensor) : jacs;
+    return typeof argnums === 'number' ? (jacs[0] as PyTree) : jacs;
   };
 }
 
 /**
  * The Hessian of a scalar function, forward-over-reverse: jacfwd of grad, i.e. a jvp of the
  * gradient along each input element (n forward-over-reverse passes, not n^2 evaluations), which
- * vmap batches into one.
- * Shape [...x.shape, ...x.shape].
+ * vmap batches into one. Shape [...x.shape, ...x.shape] (for a tree argument, a tree of trees of
+ * blocks, as jacfwd).
  * @example hessian((x: Tensor) => x.pow(3).sum())(x) // diag(6x)
  */
-export function hessian<F extends AnyFn>(f: F, opts: { argnums?: number } = {}): (...args: Parameters<F>) => Tensor {
+export function hessian<F extends TensorFn>(f: F, opts?: { argnums?: number }): (...args: Parameters<F>) => Tensor;
+export function hessian<F extends AnyFn>(f: F, opts?: { argnums?: number }): (...args: Parameters<F>) => PyTree;
+export function hessian<F extends AnyFn>(f: F, opts: { argnums?: number } = {}): (...args: Parameters<F>) => PyTree {
   const k = opts.argnums ?? 0;
-  return (...args) => jacfwd(grad(f, { argnums: k }), { argnums: k })(...args) as Tensor;
+  return (...args) => jacfwd(grad(f, { argnums: k }), { argnums: k })(...args) as PyTree;
 }
 
 /**

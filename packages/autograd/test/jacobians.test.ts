@@ -208,3 +208,59 @@ describe('nested Jacobians', () => {
     for (const [name, way] of ways) expectClose(tidy(way), H, 1e-12, 1e-10, name);
   });
 });
+
+describe('Jacobians of trees of tensors', () => {
+  type P = { a: Tensor; b: Tensor };
+  const p = () => ({ a: randn([2], { dtype: 'float64', seed: 11 }), b: randn([3, 1], { dtype: 'float64', seed: 12 }) });
+  /** A tree in (a [2], b [3, 1]), a tree out: [y [3, 2], s []]. */
+  const f = (q: P, scale: Tensor) => {
+    const y = q.b.mul(q.a.sin()).mul(scale); // [3, 2]
+    return [y, q.a.square().sum().add(q.b.tanh().sum())];
+  };
+
+  it('jacfwd and jacrev give out-tree-of-in-tree blocks [...out leaf, ...in leaf] that agree', () => {
+    const q = p();
+    const scale = tensor(1.5, { dtype: 'float64' });
+    const jf = jacfwd(f)(q, scale) as unknown as [P, P];
+    const jr = jacrev(f)(q, scale) as unknown as [P, P];
+    expect(jf[0].a.shape).toEqual([3, 2, 2]);
+    expect(jf[0].b.shape).toEqual([3, 2, 3, 1]);
+    expect(jf[1].a.shape).toEqual([2]);
+    expect(jf[1].b.shape).toEqual([3, 1]);
+    for (const [i, key] of [
+      [0, 'a'],
+      [0, 'b'],
+      [1, 'a'],
+      [1, 'b'],
+    ] as const) {
+      expectClose(jf[i][key], jr[i][key].dataSync(), 1e-12, 1e-10, `block ${i}.${key}`);
+    }
+    // A block is the Jacobian of that output leaf in that input leaf alone.
+    const alone = jacfwd((a: Tensor) => f({ a, b: q.b }, scale)[0] as Tensor)(q.a);
+    expectClose(jf[0].a, alone.dataSync(), 0, 0, 'block 0.a vs a Tensor jacfwd');
+  });
+
+  it('hessian of a function of a tree is the tree of its Hessian blocks', () => {
+    const q = p();
+    const loss = (q: P) =>
+      q.b
+        .mul(q.a.sin().reshape([1, 2]))
+        .tanh()
+        .sum()
+        .add(q.a.prod());
+    const H = hessian(loss)(q) as unknown as { a: P; b: P };
+    const flat = (v: Tensor) => loss({ a: v.slice([0, 2]), b: v.slice([2, 5]).reshape([3, 1]) });
+    const v = tensor([...q.a.dataSync(), ...q.b.dataSync()], { dtype: 'float64' });
+    const full = hessian(flat)(v).dataSync();
+    const sub = (r0: number, r1: number, c0: number, c1: number) => {
+      const out: number[] = [];
+      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out.push(full[r * 5 + c] as number);
+      return out;
+    };
+    expect(H.a.b.shape).toEqual([2, 3, 1]);
+    expectClose(H.a.a, sub(0, 2, 0, 2), 1e-12, 1e-10, 'H.a.a');
+    expectClose(H.a.b, sub(0, 2, 2, 5), 1e-12, 1e-10, 'H.a.b');
+    expectClose(H.b.a, sub(2, 5, 0, 2), 1e-12, 1e-10, 'H.b.a');
+    expectClose(H.b.b, sub(2, 5, 2, 5), 1e-12, 1e-10, 'H.b.b');
+  });
+});
