@@ -136,6 +136,11 @@ describe('nesting', () => {
     const x = f64([2]);
     close(jvp((x: Tensor) => x.mul(stopGradient(x)), [x], [onesLike(x)])[1], [2]);
     close(jvp((x: Tensor) => x.add(noGrad(() => x.square())), [x], [onesLike(x)])[1], [1]);
+    // A jvp opened inside noGrad works (like grad inside noGrad).
+    close(
+      noGrad(() => jvp((x: Tensor) => x.square(), [x], [onesLike(x)])[1]),
+      [4],
+    );
   });
 
   it('second derivative by jvp of jvp', () => {

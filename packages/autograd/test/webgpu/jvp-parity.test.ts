@@ -3,10 +3,10 @@
  * differentiable op-spec row: the same random case and the same tangents on both devices, jvp on
  * each, output tangents compared within float32 tolerance (the row's forward tolerance, but at
  * least atol 1e-4, rtol 1e-3: a tangent chains several float32 ops). Also a forward-over-reverse
- * Hessian-vector product, a Hessian and a Jacobian on WebGPU against the CPU. numRuns: 4 per row by default
+ * Hessian-vector product, linearize, a Hessian and a Jacobian on WebGPU against the CPU. numRuns: 4 per row by default
  * (pipelines compile slowly on lavapipe); FC_NUM_RUNS searches harder.
  */
-import { grad, hessian, jacfwd, jvp } from '@webgrad/autograd';
+import { grad, hessian, jacfwd, jvp, linearize } from '@webgrad/autograd';
 import { type Device, type DType, type Tensor, tensor, tidy } from '@webgrad/tensor';
 import * as fc from 'fast-check';
 import { describe, it } from 'vitest';
@@ -80,6 +80,21 @@ describe.skipIf(!hasWebGPU())('forward mode on WebGPU matches the CPU', () => {
       return toRef(t);
     };
     assertClose(await hv('webgpu', 'float32'), await hv('cpu', 'float64'), JVP_F32, 'hvp webgpu vs cpu');
+  });
+
+  it('linearize replays the tape with the JVP table on WebGPU', async () => {
+    const on = async (device: Device, dtype: DType) => {
+      const x = direction([2, 3], dtype, device, 6);
+      const [, fJvp] = linearize((x: Tensor) => x.softmax(1).mul(x.exp()).sum(0), x);
+      return [
+        await toRef(fJvp(direction([2, 3], dtype, device, 7))),
+        await toRef(fJvp(direction([2, 3], dtype, device, 8))),
+      ];
+    };
+    const [gpu, cpu] = [await on('webgpu', 'float32'), await on('cpu', 'float64')];
+    gpu.forEach((g, i) => {
+      assertClose(g, cpu[i] as Ref, JVP_F32, `linearize tangent ${i} webgpu vs cpu`);
+    });
   });
 
   it('a Hessian (jvps of grad batched by vmap) and a forward-mode Jacobian', async () => {
