@@ -6,8 +6,10 @@
  *    names the input and the element.
  * 3. gradgradcheck checks second derivatives.
  * 4. Why the check runs in float64: the same finite differences in float32 are noise.
+ * 5. checkGrads checks both modes (forward against central differences, reverse against forward)
+ *    to second order, and catches a wrong forward-mode rule.
  */
-import { customVjp, gradcheck, gradgradcheck } from '@webgrad/autograd';
+import { checkGrads, customJvp, customVjp, gradcheck, gradgradcheck } from '@webgrad/autograd';
 import { randn, type Tensor, tensor, where } from '@webgrad/tensor';
 
 const x = randn([3, 4], { seed: 1, dtype: 'float64' });
@@ -50,3 +52,15 @@ console.log(`   central difference in float64: ${numeric64.toFixed(9)}`);
 console.log(
   `   central difference in float32: ${numeric32.toFixed(9)}  <- rounding noise; gradcheck promotes inputs to float64`,
 );
+
+// 5. Both modes, to second order; then softplus with a forward rule that forgets a factor.
+const both = await checkGrads(net, [x, w], { order: 2 });
+console.log(`\n5. checkGrads (fwd and rev, order 2) of the composite: ok=${both.ok}, ${both.checks.length} checks`);
+const softplusJvp = customJvp(
+  (x: Tensor) => x.softplus(),
+  ([t]) => (t as Tensor).mul(0.5), // should be t * sigmoid(x)
+  { name: 'softplus' },
+);
+const wrongFwd = await checkGrads((x: Tensor) => softplusJvp(x).sum(), [x], { order: 1 });
+console.log(`   wrong forward rule: ok=${wrongFwd.ok}`);
+console.log(wrongFwd.message.replace(/^/gm, '   '));
