@@ -6,29 +6,40 @@
  */
 import type { View } from '../../../backend.js';
 import type { KernelPrim, PrimAttrs } from '../../../prims.js';
+import type { BinaryOp, UnaryOp } from './elementwise-module.js';
 import type { WasmRuntime } from './runtime.js';
 
 export type CpuKernel<P extends KernelPrim> = (inputs: readonly View[], out: View, attrs: PrimAttrs[P]) => void;
 export type CpuKernelTable = { [P in KernelPrim]: CpuKernel<P> };
 
 export function wasmKernelTable(ts: CpuKernelTable, rt: WasmRuntime): CpuKernelTable {
+  const binary =
+    (op: BinaryOp): CpuKernel<BinaryOp> =>
+    (inputs, out, attrs) => {
+      if (!rt.elementwise.binary(op, inputs[0] as View, inputs[1] as View, out)) ts[op](inputs, out, attrs);
+    };
+  const unary =
+    (op: UnaryOp): CpuKernel<UnaryOp> =>
+    (inputs, out, attrs) => {
+      if (!rt.elementwise.unary(op, inputs[0] as View, out)) ts[op](inputs, out, attrs);
+    };
   return {
-    neg: ts.neg,
+    neg: unary('neg'),
     exp: ts.exp,
     log: ts.log,
-    sqrt: ts.sqrt,
+    sqrt: unary('sqrt'),
     sin: ts.sin,
     cos: ts.cos,
     tanh: ts.tanh,
     erf: ts.erf,
     floor: ts.floor,
     cast: ts.cast,
-    add: ts.add,
-    sub: ts.sub,
-    mul: ts.mul,
-    div: ts.div,
+    add: binary('add'),
+    sub: binary('sub'),
+    mul: binary('mul'),
+    div: binary('div'),
     pow: ts.pow,
-    max: ts.max,
+    max: binary('max'),
     cmplt: ts.cmplt,
     cmpeq: ts.cmpeq,
     floorDiv: ts.floorDiv,

@@ -6,6 +6,7 @@
 import type { DType, TypedArray } from '../../../dtype.js';
 import { allocArray } from '../../../dtype.js';
 import { ArrayPool } from '../pool.js';
+import { WasmElementwise } from './elementwise.js';
 import { WasmHeap } from './heap.js';
 import { type CpuKernelTable, wasmKernelTable } from './kernels.js';
 import { matmulBytes, type ShareRunner, WasmMatmul } from './matmul.js';
@@ -37,6 +38,7 @@ export class WasmRuntime {
   readonly pool: ArrayPool;
   readonly kernels: CpuKernelTable;
   readonly matmul: WasmMatmul;
+  readonly elementwise: WasmElementwise;
   private workers: WorkerPool | undefined;
 
   constructor(poolBytes: number, tsKernels: CpuKernelTable) {
@@ -49,6 +51,7 @@ export class WasmRuntime {
       },
     );
     this.matmul = new WasmMatmul(this.heap, () => this.runner());
+    this.elementwise = new WasmElementwise(this.heap);
     this.kernels = wasmKernelTable(tsKernels, this);
     runtimes.add(this);
   }

@@ -1,0 +1,158 @@
+/**
+ * Generator of the elementwise module: per dtype (f32x4 / f64x2), binary ops over rows
+ *
+ *   bin_<op>_<t>(x, y, out, n, mode)   mode 0: x, y rows; 1: y one scalar; 2: x one scalar
+ *
+ * and unary ops `un_<op>_<t>(x, out, n)`, all on contiguous rows given as byte addresses
+ * (strides and broadcasting are resolved into rows by the caller, elementwise.ts). Vectors
+ * cover the row, a scalar loop its tail. max uses the NaN-propagating wasm max (as the TS
+ * kernel); only the sign of a zero result of max(-0, +0) may differ, which compares equal.
+ */
+import { MAX_PAGES } from './heap.js';
+import { F32, F64, type FloatType } from './matmul-kernel.js';
+import { type Code, ModuleBuilder } from './module-builder.js';
+import { OP, SIMD } from './opcodes.js';
+
+export const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'max'] as const;
+export const UNARY_OPS = ['neg', 'sqrt'] as const;
+export type BinaryOp = (typeof BINARY_OPS)[number];
+export type UnaryOp = (typeof UNARY_OPS)[number];
+
+/** [scalar opcode, SIMD opcode] per op and dtype. */
+const CODES: Record<BinaryOp | UnaryOp, Record<'f32' | 'f64', [number, number]>> = {
+  add: { f32: [OP.f32Add, SIMD.f32x4Add], f64: [OP.f64Add, SIMD.f64x2Add] },
+  sub: { f32: [OP.f32Sub, SIMD.f32x4Sub], f64: [OP.f64Sub, SIMD.f64x2Sub] },
+  mul: { f32: [OP.f32Mul, SIMD.f32x4Mul], f64: [OP.f64Mul, SIMD.f64x2Mul] },
+  div: { f32: [OP.f32Div, SIMD.f32x4Div], f64: [OP.f64Div, SIMD.f64x2Div] },
+  max: { f32: [OP.f32Max, SIMD.f32x4Max], f64: [OP.f64Max, SIMD.f64x2Max] },
+  neg: { f32: [OP.f32Neg, SIMD.f32x4Neg], f64: [OP.f64Neg, SIMD.f64x2Neg] },
+  sqrt: { f32: [OP.f32Sqrt, SIMD.f32x4Sqrt], f64: [OP.f64Sqrt, SIMD.f64x2Sqrt] },
+};
+
+/**
+ * for (i = from; i < to; i += step) body(i) over byte offsets (unsigned compare, so rows past
+ * 2 GiB are fine).
+ */
+function bytesLoop(c: Code, i: number, from: () => void, to: number, step: number, body: () => void): void {
+  from();
+  c.set(i);
+  c.block(() =>
+    c.loop(() => {
+      c.get(i).get(to).op(OP.i32GeU).brIf(1);
+      body();
+      c.get(i).i32(step).op(OP.i32Add).set(i).br(0);
+    }),
+  );
+}
+
+/** Locals end = n * bytes and vend = (n rounded down to whole vectors) * bytes. */
+function rowBounds(c: Code, t: FloatType, n: number): [number, number] {
+  const [end, vend] = [c.local('i32'), c.local('i32')];
+  const lanes = 16 / t.bytes;
+  c.get(n).i32(t.log2).op(OP.i32Shl).set(end);
+  c.get(n).i32(-lanes).op(OP.i32And).i32(t.log2).op(OP.i32Shl).set(vend);
+  return [end, vend];
+}
+
+function emitBinary(m: ModuleBuilder, t: FloatType, op: BinaryOp): void {
+  const [scalarOp, vectorOp] = CODES[op][t.name];
+  m.func(`bin_${op}_${t.name}`, ['i32', 'i32', 'i32', 'i32', 'i32'], [], (c) => {
+    const [x, y, out, n, mode] = [0, 1, 2, 3, 4];
+    const [i, splat] = [c.local('i32'), c.local('v128')];
+    const [end, vend] = rowBounds(c, t, n);
+    const at = (base: number) => c.get(base).get(i).op(OP.i32Add);
+    // One loop pair per mode; `vx` / `vy` push an operand's vector, `sx` / `sy` its scalar.
+    const loops = (vx: () => void, vy: () => void, sx: () => void, sy: () => void) => {
+      bytesLoop(
+        c,
+        i,
+        () => c.i32(0),
+        vend,
+        16,
+        () => {
+          at(out);
+          vx();
+          vy();
+          c.simd(vectorOp).v128Store();
+        },
+      );
+      bytesLoop(
+        c,
+        i,
+        () => c.get(vend),
+        end,
+        t.bytes,
+        () => {
+          at(out);
+          sx();
+          sy();
+          c.op(scalarOp).mem(t.store);
+        },
+      );
+    };
+    const row = (base: number) => [() => at(base).v128Load(), () => at(base).mem(t.load)] as const;
+    const one = (base: number) => [() => c.get(splat), () => c.get(base).mem(t.load)] as const;
+    const [xRow, xScalar] = row(x);
+    const [yRow, yScalar] = row(y);
+    c.get(mode).op(OP.i32Eqz);
+    c.ifThen(
+      () => loops(xRow, yRow, xScalar, yScalar),
+      () => {
+        c.get(mode).i32(1).op(OP.i32Eq);
+        c.ifThen(
+          () => {
+            c.get(y).mem(t.load).simd(t.splat).set(splat);
+            const [vy, sy] = one(y);
+            loops(xRow, vy, xScalar, sy);
+          },
+          () => {
+            c.get(x).mem(t.load).simd(t.splat).set(splat);
+            const [vx, sx] = one(x);
+            loops(vx, yRow, sx, yScalar);
+          },
+        );
+      },
+    );
+  });
+}
+
+function emitUnary(m: ModuleBuilder, t: FloatType, op: UnaryOp): void {
+  const [scalarOp, vectorOp] = CODES[op][t.name];
+  m.func(`un_${op}_${t.name}`, ['i32', 'i32', 'i32'], [], (c) => {
+    const [x, out, n] = [0, 1, 2];
+    const i = c.local('i32');
+    const [end, vend] = rowBounds(c, t, n);
+    bytesLoop(
+      c,
+      i,
+      () => c.i32(0),
+      vend,
+      16,
+      () => {
+        c.get(out).get(i).op(OP.i32Add);
+        c.get(x).get(i).op(OP.i32Add).v128Load().simd(vectorOp).v128Store();
+      },
+    );
+    bytesLoop(
+      c,
+      i,
+      () => c.get(vend),
+      end,
+      t.bytes,
+      () => {
+        c.get(out).get(i).op(OP.i32Add);
+        c.get(x).get(i).op(OP.i32Add).mem(t.load).op(scalarOp).mem(t.store);
+      },
+    );
+  });
+}
+
+/** The module's bytes (imports the heap's shared memory). */
+export function elementwiseModuleBytes(): Uint8Array<ArrayBuffer> {
+  const m = new ModuleBuilder({ shared: true, minPages: 1, maxPages: MAX_PAGES });
+  for (const t of [F32, F64]) {
+    for (const op of BINARY_OPS) emitBinary(m, t, op);
+    for (const op of UNARY_OPS) emitUnary(m, t, op);
+  }
+  return m.emit();
+}
