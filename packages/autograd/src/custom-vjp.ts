@@ -36,7 +36,7 @@ export function customVjp(
     // The node is keyed by the output: never attach it to a tensor that already means something else.
     if (xs.includes(out) || nodeOf(out) !== undefined || out.requiresGrad) out = detach(out);
     const versions = versionsOf(xs, out);
-    setNode(out, { prim: 'custom', inputs: xs, output: out, attrs: {}, levels, versions, custom: backward });
+    setNode(out, { prim: 'custom', inputs: xs, output: out, attrs: {}, levels, versions, custom: backward, name });
     return out;
   };
 }

@@ -66,7 +66,7 @@ function tangentOfNode(node: Node, tangents: Map<Tensor, Tensor>): Tensor | unde
   if (node.prim === 'custom') {
     throw new TensorError(
       'value',
-      'linearize: f calls a customVjp op, which has no forward-mode rule; wrap it with customJvp to give one, or use vjp',
+      `linearize: the customVjp op '${node.name ?? 'anonymous'}' has no forward-mode rule; wrap it with customJvp to give one, or use vjp`,
     );
   }
   const rule = JVP_RULES[node.prim] as Jvp<Prim>;

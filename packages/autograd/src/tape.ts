@@ -37,6 +37,8 @@ export interface Node {
   /** `version` of each input, then of the output, when recorded (see saved-versions.ts). */
   readonly versions: readonly number[];
   readonly custom?: CustomBackward;
+  /** The customVjp op's name, for error messages. */
+  readonly name?: string;
 }
 
 const nodes = new WeakMap<Tensor, Node>();
