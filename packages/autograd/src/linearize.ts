@@ -8,14 +8,14 @@
  * ops, and it does not use the transpose trick (vjp of the pullback).
  */
 
-import type { Prim } from '@webgrad/tensor';
-import { dispatch, type Tensor, TensorError, zerosLike } from '@webgrad/tensor';
+import { dispatch, type Prim, type Tensor, TensorError, tidy, zerosLike } from '@webgrad/tensor';
+import { BatchTracer } from './batch-tracer.js';
 import { customJvpOf } from './custom-jvp.js';
 import { fitTangent } from './forward.js';
 import { checkTangent } from './jvp.js';
 import { JVP_RULES, type Jvp } from './jvp-rules.js';
 import { type Flat, flatten, type PyTree } from './pytree.js';
-import { closeLevel, type Node, nodeOf, openLevel, unwatch, watch } from './tape.js';
+import { closeLevel, isTraced, type Node, nodeOf, openLevel, unwatch, watch } from './tape.js';
 
 /** The operands a node's tangent depends on: a customJvp output depends on the call's inputs. */
 function operandsOf(node: Node): readonly Tensor[] {
@@ -128,11 +128,18 @@ export function linearize<Out extends PyTree>(
         map.set(as[j] as Tensor, v);
       });
     });
-    for (const node of order) {
-      const t = tangentOfNode(node, map);
-      if (t) map.set(node.output, t);
-    }
-    return outFlat.unflatten(outFlat.leaves.map((o) => map.get(o) ?? zerosLike(o))) as Out;
+    const replay = () => {
+      for (const node of order) {
+        const t = tangentOfNode(node, map);
+        if (t) map.set(node.output, t);
+      }
+      return outFlat.leaves.map((o) => map.get(o) ?? zerosLike(o));
+    };
+    // When no open level (or vmap) sees the replay's operands, its intermediate tangents are
+    // garbage once it returns: freed at once.
+    const seen = (x: Tensor) => isTraced(x) || x instanceof BatchTracer;
+    const quiet = ![...map.values()].some(seen) && !order.some((n) => n.inputs.some(seen));
+    return outFlat.unflatten(quiet ? tidy(replay) : replay()) as Out;
   };
   return [out, fJvp];
 }

@@ -210,6 +210,16 @@ describe('linearize', () => {
     expect(calls).toBe(3);
   });
 
+  it('frees the tangents of intermediates after each call', () => {
+    const x = f64([0.1, 0.2, 0.3]);
+    const [, fJvp] = linearize((x: Tensor) => x.exp().sin().mul(x).tanh().sum(), x);
+    const v = onesLike(x);
+    const before = memory().cpu?.tensors ?? 0;
+    const ts = [fJvp(v), fJvp(v), fJvp(v)];
+    expect((memory().cpu?.tensors ?? 0) - before).toBe(3);
+    close(ts[2] as Tensor, Array.from((ts[0] as Tensor).dataSync()));
+  });
+
   it('uses customJvp rules, and refuses customVjp ops by name', () => {
     const double = customJvp(
       (x: Tensor) => x.mul(2),
