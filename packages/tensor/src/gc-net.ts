@@ -40,8 +40,8 @@ let survivors = { tensors: 0, bytes: 0 };
 let warned = false;
 let callbacksPending = false;
 
-/** Statistics for tests and the curious: forced collections so far. */
-export const netStats = { collections: 0 };
+/** Statistics for tests and the curious: forced collections so far, and the time they took. */
+export const netStats = { collections: 0, milliseconds: 0 };
 
 /** @internal Called by a tensor when it is handed to the finalizer (no tidy scope holds it). */
 export function noteUnscoped(bytes: number): void {
@@ -56,7 +56,11 @@ function checkGrowth(): void {
   const now = liveTotals();
   if (now.tensors <= 2 * survivors.tensors + FLOOR_TENSORS && now.bytes <= 2 * survivors.bytes + FLOOR_BYTES) return;
   if (survivors.tensors >= WARN_TENSORS) warnOnce(now.tensors);
-  if (platform.collectGarbage()) netStats.collections++;
+  const t0 = performance.now();
+  if (platform.collectGarbage()) {
+    netStats.collections++;
+    netStats.milliseconds += performance.now() - t0;
+  }
   callbacksPending = true;
   // Provisional: until a readback lets the callbacks run, nothing has been freed yet.
   survivors = now;
