@@ -46,7 +46,7 @@ export {
 } from './gradcheck.js';
 export { type DotOptions, dotString, toDot } from './graph-dot.js';
 export { hessian, hvp, type JacobianOptions, jacfwd, jacrev } from './jacobians.js';
-export { jvp } from './jvp.js';
+export { type JvpOptions, jvp } from './jvp.js';
 export { JVP_RULES, type Jvp, type Tangent } from './jvp-rules.js';
 export { linearize } from './linearize.js';
 export type { PrimInputs, PrimTangents } from './prim-inputs.js';

@@ -74,11 +74,17 @@ function releaseTangents(
   for (const t of level.made) if (t.id > firstId && !kept.has(t) && !t.isDisposed) t.dispose();
 }
 
+export interface JvpOptions {
+  /** f returns [out, aux]: aux is passed through untouched and returned third. */
+  hasAux?: boolean;
+}
+
 /**
  * Forward mode: evaluates `f(...primals)` and the directional derivative of f at `primals` along
  * `tangents`, i.e. J v, in one pass. `primals` lists f's arguments (each a Tensor or a nested
  * array/object of Tensors); `tangents` has the same structure, shapes and dtypes. Returns
- * [out, tangentOut], tangentOut shaped like out. Composes with grad, vjp, vmap and itself.
+ * [out, tangentOut], tangentOut shaped like out (with `hasAux`, [out, tangentOut, aux]).
+ * Composes with grad, vjp, vmap and itself.
  * @example
  *   const [y, dy] = jvp((x: Tensor) => x.sin(), [x], [onesLike(x)]); // dy = cos(x)
  *   // forward-over-reverse Hessian-vector product:
@@ -89,7 +95,22 @@ export function jvp<Out extends PyTree>(
   f: (...args: any[]) => Out,
   primals: readonly unknown[],
   tangents: readonly unknown[],
-): [Out, Out] {
+  opts?: { hasAux?: false },
+): [Out, Out];
+export function jvp<Out extends PyTree, Aux>(
+  // biome-ignore lint/suspicious/noExplicitAny: transforms accept functions of any arguments.
+  f: (...args: any[]) => [Out, Aux],
+  primals: readonly unknown[],
+  tangents: readonly unknown[],
+  opts: { hasAux: true },
+): [Out, Out, Aux];
+export function jvp(
+  // biome-ignore lint/suspicious/noExplicitAny: transforms accept functions of any arguments.
+  f: (...args: any[]) => unknown,
+  primals: readonly unknown[],
+  tangents: readonly unknown[],
+  opts: JvpOptions = {},
+): unknown[] {
   const [flats, tleaves] = flattenPairs('jvp', primals, tangents);
   const id = openLevel();
   const level = pushLevel(id);
@@ -109,11 +130,16 @@ export function jvp<Out extends PyTree>(
         }),
       ),
     );
-    const out = f(...args);
+    const result = f(...args);
+    if (opts.hasAux && (!Array.isArray(result) || result.length !== 2)) {
+      throw new TensorError('value', 'jvp: with hasAux, the function must return [out, aux]');
+    }
+    const out = opts.hasAux ? (result as unknown[])[0] : result;
     const outFlat = flatten(out, 'jvp output');
     const touts = outFlat.leaves.map((o) => level.tangents.get(o) ?? zerosLike(o));
     keepAlive.push(...outFlat.leaves, ...touts);
-    return [out, outFlat.unflatten(touts) as Out];
+    const answer = [out, outFlat.unflatten(touts)];
+    return opts.hasAux ? [...answer, (result as unknown[])[1]] : answer;
   } finally {
     popLevel(level);
     closeLevel(id);

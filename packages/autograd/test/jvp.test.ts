@@ -66,6 +66,17 @@ describe('jvp', () => {
     close((t as Tensor[])[1] as Tensor, [0, 0]);
   });
 
+  it('passes aux through with hasAux', () => {
+    const x = f64([1, 2]);
+    const f = (x: Tensor): [Tensor, { note: string; h: Tensor }] => [x.square(), { note: 'kept', h: x.exp() }];
+    const [y, t, aux] = jvp(f, [x], [onesLike(x)], { hasAux: true });
+    close(y, [1, 4]);
+    close(t, [2, 4]);
+    expect(aux.note).toBe('kept');
+    close(aux.h, [Math.E, Math.exp(2)]);
+    expect(() => jvp((x: Tensor) => [x] as never, [x], [onesLike(x)], { hasAux: true })).toThrow(/\[out, aux\]/);
+  });
+
   it('treats the same tensor passed twice as two variables', () => {
     const x = f64([3]);
     const [, t] = jvp((a: Tensor, b: Tensor) => a.mul(b), [x, x], [f64([1]), f64([0])]);
