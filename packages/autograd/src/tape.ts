@@ -18,6 +18,10 @@
  * whatever the batch under it depends on (a grad outside the vmap), and while a batching rule
  * runs, the levels opened inside that vmap are suspended: they see the per-example op only.
  *
+ * jvp (forward.ts) takes its level ids from the counter too; while it computes a tangent at
+ * level L, L and every level opened after it are suspended (withLevelsFromSuspended), so the
+ * tangent's ops are recorded by the levels opened before L only (JAX's nesting order).
+ *
  * All per-tensor state lives in WeakMaps keyed by tensors, so a graph dies with its tensors.
  */
 import { addObserver, isFloat, type OpRecord, type Prim, type Tensor } from '@webgrad/tensor';
