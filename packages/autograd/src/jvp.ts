@@ -84,7 +84,10 @@ export interface JvpOptions {
  * `tangents`, i.e. J v, in one pass. `primals` lists f's arguments (each a Tensor or a nested
  * array/object of Tensors); `tangents` has the same structure, shapes and dtypes. Returns
  * [out, tangentOut], tangentOut shaped like out (with `hasAux`, [out, tangentOut, aux]).
- * Composes with grad, vjp, vmap and itself.
+ * Composes with grad, vjp, vmap and itself. Tangents are tensors like any other: a tidy inside f
+ * frees those of the tensors it returns too (their tangents are not returned), so put the tidy
+ * around the jvp, not inside f.
+ * The tangents of intermediates are freed when jvp returns (unless a grad recorded them).
  * @example
  *   const [y, dy] = jvp((x: Tensor) => x.sin(), [x], [onesLike(x)]); // dy = cos(x)
  *   // forward-over-reverse Hessian-vector product:
