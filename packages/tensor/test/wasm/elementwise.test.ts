@@ -1,7 +1,8 @@
 /**
  * The wasm elementwise kernels against the TS kernels on tensors big enough to take the wasm
  * path (>= 1024 elements): same-shape, row-broadcast, scalar and column-broadcast operands, in
- * contiguous, transposed and sliced layouts, float32 and float64. IEEE add/sub/mul/div/sqrt are
+ * contiguous, transposed and sliced layouts, float32 and float64; comparisons and where too.
+ * IEEE add/sub/mul/div/sqrt are
  * correctly rounded in both (float32 through float64 is innocuous for these ops), so results
  * must be equal; max may differ only in the sign of a zero (which compares equal).
  */
@@ -38,7 +39,7 @@ function operand(shape: number[], seed: number, dtype: DType, layout: Layout): T
   return tensor(values, { shape, dtype });
 }
 
-const OPS = ['add', 'sub', 'mul', 'div', 'maximum'] as const;
+const OPS = ['add', 'sub', 'mul', 'div', 'maximum', 'lt', 'eq'] as const;
 
 function run(set: 'ts' | 'wasm', f: () => Tensor): number[] {
   setCpuKernels(set);
@@ -85,6 +86,23 @@ describe.runIf(wasmKernelsAvailable())('wasm elementwise kernels', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('equal the TS kernels on where with a strided condition', () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (const layout of ['contiguous', 'sliced', 'transposed'] as const) {
+        const results = (['ts', 'wasm'] as const).map((set) => {
+          setCpuKernels(set);
+          const x = operand([40, 64], 3, dtype, layout);
+          const y = operand([64], 4, dtype, 'contiguous');
+          const data = run(set, () => T.tidy(() => T.where(x.lt(0.5), x, y)));
+          x.dispose();
+          y.dispose();
+          return data;
+        });
+        expect(results[1]).toEqual(results[0]);
+      }
+    }
   });
 
   it('equal the TS kernels on neg and sqrt', () => {

@@ -4,7 +4,9 @@
  *   bin_<op>_<t>(x, y, out, n, mode)   mode 0: x, y rows; 1: y one scalar; 2: x one scalar
  *
  * and unary ops `un_<op>_<t>(x, out, n)`, all on contiguous rows given as byte addresses
- * (strides and broadcasting are resolved into rows by the caller, elementwise.ts). Vectors
+ * (strides and broadcasting are resolved into rows by the caller, elementwise.ts); and scalar
+ * loops over strided rows for the rest: `sbin_*`, `sun_*`, comparisons `cmp_lt/eq_*` (bool out)
+ * and `where_*` (bool condition). Vectors
  * cover the row, a scalar loop its tail. max uses the NaN-propagating wasm max (as the TS
  * kernel); only the sign of a zero result of max(-0, +0) may differ, which compares equal.
  */
@@ -147,12 +149,81 @@ function emitUnary(m: ModuleBuilder, t: FloatType, op: UnaryOp): void {
   });
 }
 
+/**
+ * Strided rows, one element at a time: `operands` pointers (params 2k, stride 2k + 1, in bytes,
+ * strides may be 0 or negative), then `out` and `n`; out is contiguous with `outBytes` per
+ * element. `value` pushes the result from the operands' current addresses.
+ */
+function emitStrided(
+  m: ModuleBuilder,
+  name: string,
+  operands: number,
+  outBytes: number,
+  store: number,
+  value: (at: (k: number) => Code) => void,
+): void {
+  const params = Array.from({ length: 2 * operands + 2 }, () => 'i32' as const);
+  m.func(name, params, [], (c) => {
+    const [out, n] = [2 * operands, 2 * operands + 1];
+    const k = c.local('i32');
+    c.forRange(
+      k,
+      () => c.i32(0),
+      () => c.get(n),
+      1,
+      () => {
+        c.get(out);
+        value((j) => c.get(2 * j));
+        c.mem(store);
+        c.get(out).i32(outBytes).op(OP.i32Add).set(out);
+        for (let j = 0; j < operands; j++) {
+          c.get(2 * j)
+            .get(2 * j + 1)
+            .op(OP.i32Add)
+            .set(2 * j);
+        }
+      },
+    );
+  });
+}
+
+function emitStridedFamily(m: ModuleBuilder, t: FloatType): void {
+  for (const op of BINARY_OPS) {
+    const [scalarOp] = CODES[op][t.name];
+    emitStrided(m, `sbin_${op}_${t.name}`, 2, t.bytes, t.store, (at) => {
+      at(0).mem(t.load);
+      at(1).mem(t.load).op(scalarOp);
+    });
+  }
+  for (const op of UNARY_OPS) {
+    const [scalarOp] = CODES[op][t.name];
+    emitStrided(m, `sun_${op}_${t.name}`, 1, t.bytes, t.store, (at) => at(0).mem(t.load).op(scalarOp));
+  }
+  // Comparisons write bools (one byte, 0 or 1); NaN compares false, as in the TS kernel.
+  for (const [op, code] of [
+    ['lt', t.bytes === 4 ? OP.f32Lt : OP.f64Lt],
+    ['eq', t.bytes === 4 ? OP.f32Eq : OP.f64Eq],
+  ] as const) {
+    emitStrided(m, `cmp_${op}_${t.name}`, 2, 1, OP.i32Store8, (at) => {
+      at(0).mem(t.load);
+      at(1).mem(t.load).op(code);
+    });
+  }
+  // where(cond, x, y): cond is a bool byte.
+  emitStrided(m, `where_${t.name}`, 3, t.bytes, t.store, (at) => {
+    at(1).mem(t.load);
+    at(2).mem(t.load);
+    at(0).mem(OP.i32Load8U).op(OP.select);
+  });
+}
+
 /** The module's bytes (imports the heap's shared memory). */
 export function elementwiseModuleBytes(): Uint8Array<ArrayBuffer> {
   const m = new ModuleBuilder({ shared: true, minPages: 1, maxPages: MAX_PAGES });
   for (const t of [F32, F64]) {
     for (const op of BINARY_OPS) emitBinary(m, t, op);
     for (const op of UNARY_OPS) emitUnary(m, t, op);
+    emitStridedFamily(m, t);
   }
   return m.emit();
 }

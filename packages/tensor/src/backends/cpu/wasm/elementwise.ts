@@ -1,9 +1,9 @@
 /**
  * Runs the generated elementwise kernels (elementwise-module.ts) on heap operands: the strided,
- * broadcast operands are walked as rows (strided.ts merges what it can), and each row whose
- * operands are contiguous or one broadcast scalar goes to wasm in one call. Anything else (short
- * rows, gathers with strides, tiny tensors where a call costs more than the loop) answers false,
- * and the TS kernel runs instead.
+ * broadcast operands are walked as rows (strided.ts merges what it can), and each row goes to
+ * wasm in one call: SIMD when its operands are contiguous or one broadcast scalar, a scalar loop
+ * over byte strides otherwise. Short rows and tiny tensors (where a call costs more than the
+ * loop) answer false, and the TS kernel runs instead.
  */
 import type { View } from '../../../backend.js';
 import type { TypedArray } from '../../../dtype.js';
@@ -20,6 +20,8 @@ type RowFn = (...args: number[]) => void;
 
 let compiled: WebAssembly.Module | undefined;
 
+const suffix = (dtype: string) => (dtype === 'float32' ? 'f32' : 'f64');
+
 export class WasmElementwise {
   private readonly exports: Record<string, RowFn>;
 
@@ -31,13 +33,55 @@ export class WasmElementwise {
     >;
   }
 
-  private usable(views: readonly View[], out: View): TypedArray[] | undefined {
-    if (out.dtype !== 'float32' && out.dtype !== 'float64') return undefined;
+  /** The operands' arrays when all are float views of `dtype` in the heap and big enough. */
+  private usable(views: readonly View[], out: View, dtype = out.dtype): TypedArray[] | undefined {
+    if (dtype !== 'float32' && dtype !== 'float64') return undefined;
     const size = out.shape.reduce((a, b) => a * b, 1);
     if (size < WASM_MIN_ELEMENTS) return undefined;
     const arrays = [...views, out].map((v) => v.handle as TypedArray);
-    for (let k = 0; k < views.length; k++) if ((views[k] as View).dtype !== out.dtype) return undefined;
+    for (let k = 0; k < views.length; k++) if ((views[k] as View).dtype !== dtype) return undefined;
     return arrays.every((a) => this.heap.owns(a)) ? arrays : undefined;
+  }
+
+  /**
+   * One call per row of a strided walk: fn(p0, stride0, p1, stride1, ..., out, n) with byte
+   * addresses and strides. False when rows are too short to be worth a call.
+   */
+  private strided(fn: RowFn, views: readonly View[], arrays: readonly TypedArray[], out: View): boolean {
+    const walk = planWalk(out.shape, [out.strides, ...views.map((v) => v.strides)]);
+    if (walk.innerStrides[0] !== 1 || walk.inner < MIN_ROW) return false;
+    const outArray = arrays[views.length] as TypedArray;
+    const n = walk.inner;
+    const args = new Array<number>(2 * views.length + 2).fill(0);
+    forEachRow(walk, [out.offset, ...views.map((v) => v.offset)], (offsets) => {
+      for (let k = 0; k < views.length; k++) {
+        const a = arrays[k] as TypedArray;
+        args[2 * k] = a.byteOffset + (offsets[k + 1] as number) * a.BYTES_PER_ELEMENT;
+        args[2 * k + 1] = (walk.innerStrides[k + 1] as number) * a.BYTES_PER_ELEMENT;
+      }
+      args[2 * views.length] = outArray.byteOffset + (offsets[0] as number) * outArray.BYTES_PER_ELEMENT;
+      args[2 * views.length + 1] = n;
+      fn(...args);
+    });
+    return true;
+  }
+
+  /** out = x < y or x == y (bool) for float operands; false when the TS kernel should run. */
+  compare(op: 'lt' | 'eq', x: View, y: View, out: View): boolean {
+    const arrays = this.usable([x, y], out, x.dtype);
+    if (!arrays) return false;
+    return this.strided(this.exports[`cmp_${op}_${suffix(x.dtype)}`] as RowFn, [x, y], arrays, out);
+  }
+
+  /** out = cond ? x : y for float x, y and bool cond; false when the TS kernel should run. */
+  where(cond: View, x: View, y: View, out: View): boolean {
+    if (cond.dtype !== 'bool') return false;
+    const arrays = this.usable([x, y], out);
+    if (!arrays) return false;
+    const condArray = cond.handle as TypedArray;
+    if (!this.heap.owns(condArray)) return false;
+    const views = [cond, x, y];
+    return this.strided(this.exports[`where_${suffix(out.dtype)}`] as RowFn, views, [condArray, ...arrays], out);
   }
 
   /** out = op(x, y) for broadcast views; false when the TS kernel should run. */
@@ -46,8 +90,9 @@ export class WasmElementwise {
     if (!arrays) return false;
     const walk = planWalk(out.shape, [out.strides, x.strides, y.strides]);
     const [so, sx, sy] = walk.innerStrides as [number, number, number];
-    if (so !== 1 || walk.inner < MIN_ROW || sx > 1 || sy > 1 || sx < 0 || sy < 0 || (sx === 0 && sy === 0)) {
-      return false;
+    if (so !== 1 || walk.inner < MIN_ROW) return false;
+    if (sx > 1 || sy > 1 || sx < 0 || sy < 0 || (sx === 0 && sy === 0)) {
+      return this.strided(this.exports[`sbin_${op}_${suffix(out.dtype)}`] as RowFn, [x, y], arrays, out);
     }
     const mode = sx === 1 && sy === 1 ? 0 : sy === 0 ? 1 : 2;
     const bytes = out.dtype === 'float32' ? 4 : 8;
@@ -72,7 +117,8 @@ export class WasmElementwise {
     if (!arrays) return false;
     const walk = planWalk(out.shape, [out.strides, x.strides]);
     const [so, sx] = walk.innerStrides as [number, number];
-    if (so !== 1 || sx !== 1 || walk.inner < MIN_ROW) return false;
+    if (so !== 1 || walk.inner < MIN_ROW) return false;
+    if (sx !== 1) return this.strided(this.exports[`sun_${op}_${suffix(out.dtype)}`] as RowFn, [x], arrays, out);
     const bytes = out.dtype === 'float32' ? 4 : 8;
     const fn = this.exports[`un_${op}_${out.dtype === 'float32' ? 'f32' : 'f64'}`] as RowFn;
     const [xa, oa] = arrays as [TypedArray, TypedArray];

@@ -40,11 +40,18 @@ export function wasmKernelTable(ts: CpuKernelTable, rt: WasmRuntime): CpuKernelT
     div: binary('div'),
     pow: ts.pow,
     max: binary('max'),
-    cmplt: ts.cmplt,
-    cmpeq: ts.cmpeq,
+    cmplt: (inputs, out, attrs) => {
+      if (!rt.elementwise.compare('lt', inputs[0] as View, inputs[1] as View, out)) ts.cmplt(inputs, out, attrs);
+    },
+    cmpeq: (inputs, out, attrs) => {
+      if (!rt.elementwise.compare('eq', inputs[0] as View, inputs[1] as View, out)) ts.cmpeq(inputs, out, attrs);
+    },
     floorDiv: ts.floorDiv,
     remainder: ts.remainder,
-    where: ts.where,
+    where: (inputs, out, attrs) => {
+      const [cond, x, y] = inputs as [View, View, View];
+      if (!rt.elementwise.where(cond, x, y, out)) ts.where(inputs, out, attrs);
+    },
     sum: ts.sum,
     maxReduce: ts.maxReduce,
     prod: ts.prod,
