@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { AbbaInit } from '@webgrad/abba';
 import type { Device } from '@webgrad/tensor';
+import { DEFAULTS as TT_DEFAULTS } from '../tiny-transformer/args.js';
+import { PINNED_BASE, PINNED_BASE_SHA256 } from './base-model.js';
 import {
   type AdapterFtMethod,
   DEFAULT_ABBA_INIT,
@@ -15,6 +17,7 @@ import {
   FT_METHODS,
   type FtMethod,
 } from './methods.js';
+import { SUBTRACTION_TEST_MAX } from './task.js';
 
 export interface FinetuneArgs {
   device: Device;
@@ -38,8 +41,14 @@ export interface FinetuneArgs {
   /** When set: run every adapter method at each of these scales s instead of its tuned one. */
   sweepScale: number[] | undefined;
   testSize: number;
+  /** Validation pairs (tuning runs are scored on these, never on the test set). */
+  validationSize: number;
+  /** Run the tuning grid (tune.ts) on the tuning seed instead of the reported seeds. */
+  tune: boolean;
   /** Pretrained checkpoint (used when usable, else pretrained and written there). */
   base: string;
+  /** Expected SHA-256 of `base` (checked on load), or undefined for no check. */
+  baseSha256: string | undefined;
   pretrainSteps: number;
   out: string;
   /** Run everything in this process instead of one child process per run (memory then mixes). */
@@ -51,10 +60,12 @@ const HERE = dirname(fileURLToPath(import.meta.url)); // examples/dist/finetune 
 export const FT_DEFAULTS: FinetuneArgs = {
   device: 'cpu',
   methods: [...FT_METHODS],
-  seeds: [0, 1, 2],
-  steps: 600,
+  seeds: [0, 1, 2, 3, 4],
+  // 300 steps (not 600): the reduction chosen before any result so that tuning and 5 seeds fit the
+  // time available (README.md, "Protocol").
+  steps: 300,
   batchSize: 64,
-  warmupSteps: 60,
+  warmupSteps: 30,
   gradClip: 1,
   r: 8,
   lr: { ...DEFAULT_LR },
@@ -62,9 +73,12 @@ export const FT_DEFAULTS: FinetuneArgs = {
   abbaInit: DEFAULT_ABBA_INIT,
   sweep: undefined,
   sweepScale: undefined,
-  testSize: 1000,
-  base: join(HERE, '..', '..', 'out', 'tiny-transformer', 'model.safetensors'),
-  pretrainSteps: 1500,
+  testSize: SUBTRACTION_TEST_MAX,
+  validationSize: 1000,
+  tune: false,
+  base: PINNED_BASE,
+  baseSha256: PINNED_BASE_SHA256,
+  pretrainSteps: TT_DEFAULTS.steps,
   out: join(HERE, '..', '..', 'out', 'finetune'),
   inProcess: false,
 };
@@ -89,10 +103,14 @@ export const FT_USAGE = `usage: pnpm --filter examples finetune [options]
   --abba-init svd|lora    ABBA init: B1 A1 from the SVD of W0 (paper §3.4) or LoRA-style (default ${d.abbaInit})
   --sweep LIST            run each method at each of these lrs (e.g. 1e-3,3e-3,1e-2) and write sweep.md
   --sweep-scale LIST      with or without --sweep: run each adapter method at each of these scales s
-  --test-size N           held-out pairs per task (default ${d.testSize})
+  --test-size N           test pairs per task (default and most ${d.testSize})
+  --validation-size N     validation pairs, held out and disjoint from the test set (default ${d.validationSize})
+  --tune                  run the tuning grid (tune.ts: lr x scale, the same for every adapter) on the
+                          tuning seed, scored on validation; writes tuning.md / tuning.json
   --device cpu|webgpu     backend (default ${d.device})
-  --base PATH             pretrained addition checkpoint (default examples/out/tiny-transformer/model.safetensors);
-                          pretrained with the tiny-transformer recipe and saved there when missing or unusable
+  --base PATH             pretrained addition checkpoint (default the committed examples/finetune/base.safetensors,
+                          its SHA-256 checked); pretrained with the tiny-transformer recipe and saved there when missing
+  --base-sha256 HEX|none  expected SHA-256 of --base (default: the pinned one for the default base, none otherwise)
   --pretrain-steps N      steps of that pretraining (default ${d.pretrainSteps})
   --out DIR               output folder (default examples/out/finetune)
   --in-process            no child process per run (faster start, but memory figures mix runs)
@@ -152,7 +170,10 @@ export function parseFinetuneArgs(argv: readonly string[]): FinetuneArgs {
       sweep: { type: 'string' },
       'sweep-scale': { type: 'string' },
       'test-size': { type: 'string' },
+      'validation-size': { type: 'string' },
+      tune: { type: 'boolean' },
       base: { type: 'string' },
+      'base-sha256': { type: 'string' },
       'pretrain-steps': { type: 'string' },
       out: { type: 'string' },
       'in-process': { type: 'boolean' },
@@ -171,6 +192,12 @@ export function parseFinetuneArgs(argv: readonly string[]): FinetuneArgs {
   const abbaInit = v['abba-init'] ?? d.abbaInit;
   if (abbaInit !== 'svd' && abbaInit !== 'lora')
     throw new Error(`--abba-init: expected svd or lora, got '${abbaInit}'`);
+  const testSize = int('test-size', v['test-size'], d.testSize);
+  if (testSize > SUBTRACTION_TEST_MAX)
+    throw new Error(
+      `--test-size: at most ${SUBTRACTION_TEST_MAX} (the validation set follows the test set), got ${testSize}`,
+    );
+  const baseSha256 = v['base-sha256'] ?? (v.base === undefined ? d.baseSha256 : undefined);
   const sweepScale = v['sweep-scale'] ? numberList('sweep-scale', v['sweep-scale'], false) : undefined;
   if (sweepScale?.some((x) => x <= 0))
     throw new Error(`--sweep-scale: scales must be positive, got '${v['sweep-scale']}'`);
@@ -188,8 +215,11 @@ export function parseFinetuneArgs(argv: readonly string[]): FinetuneArgs {
     abbaInit,
     sweep: v.sweep ? numberList('sweep', v.sweep, false) : undefined,
     sweepScale,
-    testSize: int('test-size', v['test-size'], d.testSize),
+    testSize,
+    validationSize: int('validation-size', v['validation-size'], d.validationSize),
+    tune: v.tune ?? false,
     base: v.base ?? d.base,
+    baseSha256: baseSha256 === 'none' ? undefined : baseSha256,
     pretrainSteps: int('pretrain-steps', v['pretrain-steps'], d.pretrainSteps),
     out: v.out ?? d.out,
     inProcess: v['in-process'] ?? false,

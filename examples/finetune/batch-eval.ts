@@ -2,8 +2,9 @@
  * Batches and batched greedy exact-match evaluation for any ArithTask (the tiny-transformer's
  * batch.ts and evaluate.ts are written for addition only; these take the task as an argument).
  */
-import { type GPT, generate } from '@webgrad/nn';
-import { type Device, type Tensor, tensor } from '@webgrad/tensor';
+import { noGrad } from '@webgrad/autograd';
+import { crossEntropy, type GPT, generate } from '@webgrad/nn';
+import { type Device, type Tensor, tensor, tidy } from '@webgrad/tensor';
 import { CONTEXT_LEN, IGNORE } from '../tiny-transformer/batch.js';
 import { ANSWER_LEN, PROMPT_LEN, parseAnswer } from '../tiny-transformer/data.js';
 import type { CharTokenizer } from '../tiny-transformer/tokenizer.js';
@@ -72,4 +73,28 @@ export async function evaluateTask(
       shown.push(`${task.formatPrompt(a, b)}${answer} ${ok ? 'ok' : `(want ${task.result(a, b)})`}`);
   });
   return { correct, total: pairs.length, accuracy: correct / pairs.length, samples: shown };
+}
+
+/**
+ * Mean cross-entropy on the answer tokens of `pairs` with teacher forcing (no sampling): the tie
+ * breaker of the tuning run's selection when exact match is level (e.g. two settings at 100%).
+ * @example const loss = await answerLoss(model, tok, SUBTRACTION, subtractionValidationPairs(1000));
+ */
+export async function answerLoss(
+  model: GPT,
+  tok: CharTokenizer,
+  task: ArithTask,
+  pairs: readonly Pair[],
+): Promise<number> {
+  const device = model.parameters()[0]?.device;
+  model.eval();
+  const loss = noGrad(() =>
+    tidy(() => {
+      const { x, y } = makeTaskBatch(task, pairs, tok, device);
+      return crossEntropy(model.forward(x), y, { ignoreIndex: IGNORE });
+    }),
+  );
+  const value = (await loss.item()) as number;
+  loss.dispose();
+  return value;
 }

@@ -17,12 +17,22 @@ import { runExample } from '../lib/cli.js';
 import { formatDuration, ProgressBar } from '../lib/progress-bar.js';
 import { loadCheckpoint } from '../tiny-transformer/checkpoint.js';
 import { type FinetuneArgs, parseFinetuneArgs } from './args.js';
-import { ensureBase } from './base-model.js';
+import { ensureBase, verifyBase } from './base-model.js';
 import { evaluateTask } from './batch-eval.js';
 import { accuracyBarsSvg, lossCurvesSvg } from './plots.js';
-import { resultsTable, summarize, sweepTable } from './report.js';
+import { pairedTable, resultsTable, summarize, sweepTable } from './report.js';
 import { type RunConfig, type RunResult, runOne } from './run.js';
 import { ADDITION, SUBTRACTION } from './task.js';
+import { TUNING_SEED, tuneGrid } from './tune.js';
+import { type Calibration, calibrate, writeTuning } from './tuning-run.js';
+
+/** The paired comparisons reported: the paper's claim first, then the references. */
+const PAIRS = [
+  ['abba', 'lora'],
+  ['abba', 'hira'],
+  ['lora2r', 'lora'],
+  ['full', 'lora'],
+] as const;
 
 const WORKER = join(dirname(fileURLToPath(import.meta.url)), 'worker.js');
 
@@ -52,10 +62,13 @@ async function experiment(args: FinetuneArgs): Promise<void> {
   const out = resolve(args.out);
   await mkdir(out, { recursive: true });
   const base = await ensureBase(resolve(args.base), { steps: args.pretrainSteps, device: args.device });
+  if (args.baseSha256 !== undefined) await verifyBase(base.path, args.baseSha256);
   const { model, tokenizer: tok } = await loadCheckpoint(base.path, args.device);
   const baseParams = model.parameters().reduce((n, p) => n + p.size, 0);
+  // Tuning never looks at the test set, not even the base model's score on it.
+  const testPairs = args.tune ? [] : SUBTRACTION.testPairs(args.testSize);
   const before = {
-    subtraction: await evaluateTask(model, tok, SUBTRACTION, SUBTRACTION.testPairs(args.testSize), { samples: 3 }),
+    subtraction: await evaluateTask(model, tok, SUBTRACTION, testPairs, { samples: 3 }),
     addition: await evaluateTask(model, tok, ADDITION, ADDITION.testPairs(args.testSize)),
   };
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -69,28 +82,35 @@ async function experiment(args: FinetuneArgs): Promise<void> {
   // A sweep runs a grid: learning rates (--sweep) x scales (--sweep-scale, adapters only).
   const sweep = args.sweep !== undefined || args.sweepScale !== undefined;
   const plan: RunConfig[] = [];
-  for (const method of args.methods)
-    for (const lr of args.sweep ?? [args.lr[method]])
-      for (const scale of method === 'full' ? [undefined] : (args.sweepScale ?? [args.scale[method]]))
-        for (const seed of args.seeds) {
-          const first = !sweep && seed === args.seeds[0];
-          const savePath = !first
-            ? undefined
-            : method === 'full'
-              ? join(out, 'finetuned.safetensors')
-              : join(out, 'adapters', method);
-          plan.push({
-            basePath: base.path,
-            method,
-            r: args.r,
-            ...(scale === undefined ? {} : { scale }),
-            abbaInit: args.abbaInit,
-            seed,
-            lr,
-            savePath,
-            ...pick(args),
-          });
-        }
+  const common = { basePath: base.path, r: args.r, abbaInit: args.abbaInit, ...pick(args) };
+  let calibration: Calibration | undefined;
+  if (args.tune) {
+    calibration = await calibrate(base.path, args);
+    for (const cell of tuneGrid(args.methods, calibration.s0))
+      plan.push({ ...common, ...cell, seed: TUNING_SEED, evaluate: 'validation' });
+  } else
+    for (const method of args.methods)
+      for (const lr of args.sweep ?? [args.lr[method]])
+        for (const scale of method === 'full' ? [undefined] : (args.sweepScale ?? [args.scale[method]]))
+          for (const seed of args.seeds) {
+            const first = !sweep && seed === args.seeds[0];
+            const savePath = !first
+              ? undefined
+              : method === 'full'
+                ? join(out, 'finetuned.safetensors')
+                : join(out, 'adapters', method);
+            plan.push({
+              basePath: base.path,
+              method,
+              r: args.r,
+              ...(scale === undefined ? {} : { scale }),
+              abbaInit: args.abbaInit,
+              seed,
+              lr,
+              savePath,
+              ...pick(args),
+            });
+          }
   console.log(
     `${plan.length} runs: ${args.steps} steps x ${args.batchSize} examples each, budget r = ${args.r}, ` +
       `${args.inProcess ? 'in this process' : 'one child process per run'}`,
@@ -102,8 +122,11 @@ async function experiment(args: FinetuneArgs): Promise<void> {
       const s = config.scale === undefined ? '' : ` s ${config.scale}`;
       console.log(`[${i + 1}/${plan.length}] ${config.method} seed ${config.seed} lr ${config.lr}${s}`);
       const r = args.inProcess ? await runInProcess(config) : await runInChild(config, scratch, i);
+      const scores = r.validation
+        ? `validation ${pct(r.validation.accuracy)} (loss ${r.validation.loss.toFixed(4)})`
+        : `subtraction ${pct(r.subtraction)}, addition ${pct(r.addition)}`;
       console.log(
-        `  subtraction ${pct(r.subtraction)}, addition ${pct(r.addition)}, ${r.trainable} trainable, ` +
+        `  ${scores}, ${r.trainable} trainable, ` +
           `${r.trainSeconds.toFixed(1)} s train + ${r.evalSeconds.toFixed(1)} s eval`,
       );
       runs.push(r);
@@ -112,8 +135,12 @@ async function experiment(args: FinetuneArgs): Promise<void> {
     await rm(scratch, { recursive: true, force: true });
   }
 
-  const summaries = summarize(runs);
   const totalS = (performance.now() - t0) / 1000;
+  if (calibration !== undefined) {
+    await writeTuning(out, args, calibration, runs, totalS);
+    return;
+  }
+  const summaries = summarize(runs);
   const table = sweep ? sweepTable(summaries) : resultsTable(summaries, baseParams);
   const header = [
     `# Fine-tuning the tiny GPT from addition to subtraction${sweep ? ': sweep (learning rate x scale)' : ''}`,
@@ -128,9 +155,10 @@ async function experiment(args: FinetuneArgs): Promise<void> {
     `- total wall time ${formatDuration(totalS)} (shared 2-core CPU: times are noisy)`,
     '',
   ].join('\n');
-  console.log(`\n${table}\n`);
+  const paired = sweep ? '' : `\n\nPaired differences (same seeds):\n\n${pairedTable(summaries, PAIRS)}`;
+  console.log(`\n${table}${paired}\n`);
   const name = sweep ? 'sweep' : 'results';
-  await writeFile(join(out, `${name}.md`), `${header}\n${table}\n`);
+  await writeFile(join(out, `${name}.md`), `${header}\n${table}${paired}\n`);
   await writeFile(join(out, `${name}.json`), JSON.stringify({ args, base, before: summaryOf(before), runs }, null, 1));
   await writeFile(join(out, `${sweep ? 'sweep-' : ''}loss.svg`), lossCurvesSvg(runs, 'fine-tuning on subtraction'));
   const written = [`${name}.md`, `${name}.json`, `${sweep ? 'sweep-' : ''}loss.svg`];
@@ -144,8 +172,8 @@ async function experiment(args: FinetuneArgs): Promise<void> {
 }
 
 function pick(a: FinetuneArgs) {
-  const { steps, batchSize, warmupSteps, gradClip, testSize, device } = a;
-  return { steps, batchSize, warmupSteps, gradClip, testSize, device };
+  const { steps, batchSize, warmupSteps, gradClip, testSize, validationSize, device } = a;
+  return { steps, batchSize, warmupSteps, gradClip, testSize, validationSize, device };
 }
 
 function summaryOf(b: Record<string, { accuracy: number; samples: string[] }>) {

@@ -5,6 +5,7 @@
  *
  * - `full`: every parameter of the model is trained (embeddings, norms, biases too);
  * - `lora`: dW = s B A, rank r (Hu et al., 2021);
+ * - `lora2r`: LoRA at rank 2r, twice the budget: a reference row (does the task reward rank?);
  * - `hira`: dW = s W0 ⊙ (B A), rank r factors, high-rank update (Huang et al., 2025);
  * - `abba`: dW = s (B1 A1) ⊙ (B2 A2), r1 = r2 = r/2, rank(dW) <= r1 r2 (the paper's Eq. 2), SVD
  *   initialisation of B1 A1 (§3.4) and s = alpha / sqrt(r1 r2) (§3.3).
@@ -19,31 +20,31 @@
 import { type AbbaInit, applyAdapter } from '@webgrad/abba';
 import type { GPT } from '@webgrad/nn';
 import type { Tensor } from '@webgrad/tensor';
+import { SELECTED } from './selected.js';
 
-export type FtMethod = 'full' | 'lora' | 'hira' | 'abba';
-export const FT_METHODS: readonly FtMethod[] = ['full', 'lora', 'hira', 'abba'];
+export type FtMethod = 'full' | 'lora' | 'hira' | 'abba' | 'lora2r';
+export const FT_METHODS: readonly FtMethod[] = ['full', 'lora', 'hira', 'abba', 'lora2r'];
 
 /** Adapted modules (suffix match on module paths): every Linear of each block. */
 export const TARGET_MODULES = ['cAttn', 'cProj', 'cFc'] as const;
 
 /**
- * Peak learning rates, from the sweep documented in README.md (seed 0, the default step budget);
- * override with `--lr method=X`.
+ * Peak learning rates: the choice of the tuning run (`--tune`, validation set, tuning seed; see
+ * README.md), frozen here before any test-set run; override with `--lr method=X`.
  */
-export const DEFAULT_LR: Record<FtMethod, number> = { full: 3e-2, lora: 3e-2, hira: 1e-1, abba: 1e-2 };
+export const DEFAULT_LR: Record<FtMethod, number> = { ...SELECTED.lr };
 
 /** The adapter methods (those with a scale s). */
 export type AdapterFtMethod = Exclude<FtMethod, 'full'>;
 
 /**
- * Scale s of the update per adapter method, from the scale study in README.md (seed 0 screening,
- * then 3 seeds); override with `--scale method=X`. The library default is s = 1 for all. ABBA
- * needs a larger s: with the SVD init (paper §3.4) B1 A1 carries W0's magnitude (rms ~0.1 here),
- * which multiplies every step of the B2 A2 pair, so at s = 1 an Adam step moves dW ~10x less than
- * a LoRA step at the same lr (`scale-check.ts`). The released code's setting (r1 = r2 = alpha1 =
- * alpha2 = 32, s = sqrt(alpha1 alpha2)) is also s = r1, not 1. LoRA gained nothing from s = 4.
+ * Scale s of the update per adapter method: the tuning run's choice (`selected.ts`), from the same
+ * grid for every adapter, s in s0 x {1, 4} with s0 calibrated per method (`tune.ts`); override with
+ * `--scale method=X`. Why ABBA and HiRA need a larger s than LoRA: their update is multiplied by a
+ * W0-sized factor (ABBA's SVD-initialised B1 A1, HiRA's W0; rms ~0.1 here), so at s = 1 an Adam step
+ * moves dW ~10x less than a LoRA step at the same lr (`scale-check.ts`).
  */
-export const DEFAULT_SCALE: Record<AdapterFtMethod, number> = { lora: 1, hira: 1, abba: 16 };
+export const DEFAULT_SCALE: Record<AdapterFtMethod, number> = { ...SELECTED.scale };
 
 /** ABBA initialisation used unless `--abba-init` says otherwise (the paper's §3.4 default). */
 export const DEFAULT_ABBA_INIT: AbbaInit = 'svd';
@@ -70,6 +71,8 @@ export function methodLabel(method: FtMethod, r: number): string {
       return 'full fine-tuning';
     case 'lora':
       return `LoRA r=${r}`;
+    case 'lora2r':
+      return `LoRA r=${2 * r}`;
     case 'hira':
       return `HiRA r=${r}`;
     case 'abba':
@@ -89,7 +92,8 @@ export function expectedTrainable(
   modelParams: number,
 ): number {
   if (method === 'full') return modelParams;
-  return shapes.reduce((n, [m, k]) => n + r * (m + k), 0);
+  const rank = method === 'lora2r' ? 2 * r : r;
+  return shapes.reduce((n, [m, k]) => n + rank * (m + k), 0);
 }
 
 /**
@@ -124,11 +128,12 @@ export async function prepareMethod(
   const scale = settings.scale ?? DEFAULT_SCALE[method];
   // Library conventions (packages/abba/src/config.ts): LoRA / HiRA s = alpha / r; ABBA (paper §3.3)
   // s = alpha / sqrt(r1 r2) with r1 = r2 = r / 2.
-  const alpha = method === 'abba' ? scale * (r / 2) : scale * r;
+  const rank = method === 'lora2r' ? 2 * r : r;
+  const alpha = method === 'abba' ? scale * (r / 2) : scale * rank;
   const summary = await applyAdapter(model, {
-    method,
+    method: method === 'lora2r' ? 'lora' : method,
     targetModules: [...TARGET_MODULES],
-    ...(method === 'abba' ? { r1: r / 2, r2: r / 2, init: settings.abbaInit ?? DEFAULT_ABBA_INIT } : { r }),
+    ...(method === 'abba' ? { r1: r / 2, r2: r / 2, init: settings.abbaInit ?? DEFAULT_ABBA_INIT } : { r: rank }),
     alpha,
     dropout: 0,
     seed,

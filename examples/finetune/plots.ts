@@ -8,7 +8,13 @@ import type { FtMethod } from './methods.js';
 import { type MethodSummary, mean } from './report.js';
 import type { RunResult } from './run.js';
 
-const COLORS: Record<FtMethod, string> = { full: '#444444', lora: '#1f77b4', hira: '#2ca02c', abba: '#d62728' };
+const COLORS: Record<FtMethod, string> = {
+  full: '#444444',
+  lora: '#1f77b4',
+  hira: '#2ca02c',
+  abba: '#d62728',
+  lora2r: '#9467bd',
+};
 
 /** Exponential moving average (weight 0.9 on the past), so curves of noisy losses can be compared. */
 export function smooth(xs: readonly number[], beta = 0.9): number[] {

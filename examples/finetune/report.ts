@@ -5,6 +5,9 @@
  */
 import type { FtMethod } from './methods.js';
 import type { RunResult } from './run.js';
+import { mean, pairedDifference, std } from './stats.js';
+
+export { mean, std };
 
 /** One setting's runs (all seeds of one method, lr, scale and init) summarised. */
 export interface MethodSummary {
@@ -22,17 +25,6 @@ export interface MethodSummary {
   peakTensorBytes: number;
   peakRssBytes: number;
   finalLoss: number;
-}
-
-export function mean(xs: readonly number[]): number {
-  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN;
-}
-
-/** Sample standard deviation (n - 1); 0 for a single value. */
-export function std(xs: readonly number[]): number {
-  if (xs.length < 2) return 0;
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
 }
 
 /** Mean of the last `k` losses (the end of training, less noisy than the last one). */
@@ -121,5 +113,47 @@ export function resultsTable(summaries: readonly MethodSummary[], baseParams: nu
 export function sweepTable(summaries: readonly MethodSummary[]): string {
   const header = ['method', 'peak lr', 'subtraction exact match %', 'final loss (mean of last 20 steps)'];
   const rows = summaries.map((s) => [s.label, String(s.lr), formatAccuracy(s.subtraction), s.finalLoss.toFixed(4)]);
+  return markdownTable(header, rows);
+}
+
+/**
+ * Paired differences in test exact match (percentage points) between methods run on the same seeds,
+ * with the 95% t-interval; `pairs` names [first, second] methods.
+ */
+export function pairedTable(
+  summaries: readonly MethodSummary[],
+  pairs: readonly (readonly [FtMethod, FtMethod])[],
+): string {
+  const pp = (x: number) => (100 * x).toFixed(1);
+  const rows: string[][] = [];
+  for (const [a, b] of pairs) {
+    const sa = summaries.find((s) => s.method === a);
+    const sb = summaries.find((s) => s.method === b);
+    if (!sa || !sb || sa.seeds.join() !== sb.seeds.join() || sa.seeds.length < 2) continue;
+    const d = pairedDifference(sa.subtraction, sb.subtraction);
+    const shown = d.lo > 0 ? 'yes, first higher' : d.hi < 0 ? 'yes, first lower' : 'no (contains 0)';
+    rows.push([
+      `${sa.label} - ${sb.label}`,
+      `${pp(d.mean)} ± ${pp(d.sd)}`,
+      `[${pp(d.lo)}, ${pp(d.hi)}]`,
+      shown,
+      d.diffs.map(pp).join(', '),
+    ]);
+  }
+  const header = ['difference (test exact match, points)', 'mean ± sd', '95% t-interval', 'excludes 0?', 'per seed'];
+  return markdownTable(header, rows);
+}
+
+/** The tuning table: every grid cell's validation score, the chosen one per method marked. */
+export function tuningTable(runs: readonly RunResult[], chosen: ReadonlySet<RunResult>): string {
+  const header = ['method', 'peak lr', 'scale s', 'validation exact match %', 'validation loss', 'chosen'];
+  const rows = runs.map((r) => [
+    r.label.replace(/ s=[^ ]+/, ''),
+    String(r.lr),
+    r.scale === undefined ? '-' : String(r.scale),
+    r.validation ? (100 * r.validation.accuracy).toFixed(1) : '-',
+    r.validation ? r.validation.loss.toFixed(4) : '-',
+    chosen.has(r) ? 'yes' : '',
+  ]);
   return markdownTable(header, rows);
 }

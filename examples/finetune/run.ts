@@ -7,9 +7,9 @@
 import { type AbbaInit, saveAdapter } from '@webgrad/abba';
 import type { Device } from '@webgrad/tensor';
 import { loadCheckpoint, saveCheckpoint } from '../tiny-transformer/checkpoint.js';
-import { evaluateTask } from './batch-eval.js';
+import { answerLoss, evaluateTask } from './batch-eval.js';
 import { DEFAULT_ABBA_INIT, DEFAULT_SCALE, type FtMethod, prepareMethod } from './methods.js';
-import { ADDITION, SUBTRACTION } from './task.js';
+import { ADDITION, SUBTRACTION, subtractionValidationPairs } from './task.js';
 import { finetune } from './train.js';
 
 export interface RunConfig {
@@ -31,6 +31,13 @@ export interface RunConfig {
   gradClip: number;
   /** Held-out pairs evaluated per task. */
   testSize: number;
+  /**
+   * 'test': measure the test set (subtraction) and addition (forgetting); 'validation': measure only
+   * the validation set (tuning runs, which never see the test set). Default 'test'.
+   */
+  evaluate?: 'test' | 'validation';
+  /** Validation pairs (default 1000). */
+  validationSize?: number;
   device: Device;
   /** Where to save the result (full: a safetensors file path; adapters: a folder); none if absent. */
   savePath?: string;
@@ -50,10 +57,12 @@ export interface RunResult {
   trainable: number;
   /** Parameters of the adapted model (base + adapter). */
   total: number;
-  /** Held-out exact match on subtraction after adaptation. */
+  /** Test-set exact match on subtraction after adaptation (NaN: not measured, a tuning run). */
   subtraction: number;
-  /** Held-out exact match on addition after adaptation (before: the checkpoint's). */
+  /** Held-out exact match on addition after adaptation (NaN in tuning runs). */
   addition: number;
+  /** Validation exact match and answer-token loss (tuning runs only). */
+  validation?: { accuracy: number; loss: number };
   trainSeconds: number;
   evalSeconds: number;
   peakTensorBytes: number;
@@ -91,8 +100,18 @@ export async function runOne(config: RunConfig, onStep?: (step: number, loss: nu
   );
   const t0 = performance.now();
   const samples = config.samples ?? 0;
-  const sub = await evaluateTask(model, tok, SUBTRACTION, SUBTRACTION.testPairs(config.testSize), { samples });
-  const add = await evaluateTask(model, tok, ADDITION, ADDITION.testPairs(config.testSize), { samples });
+  const none = { accuracy: Number.NaN, samples: [] as string[] };
+  let sub = none;
+  let add = none;
+  let validation: RunResult['validation'];
+  if (config.evaluate === 'validation') {
+    const pairs = subtractionValidationPairs(config.validationSize ?? 1000);
+    const v = await evaluateTask(model, tok, SUBTRACTION, pairs);
+    validation = { accuracy: v.accuracy, loss: await answerLoss(model, tok, SUBTRACTION, pairs) };
+  } else {
+    sub = await evaluateTask(model, tok, SUBTRACTION, SUBTRACTION.testPairs(config.testSize), { samples });
+    add = await evaluateTask(model, tok, ADDITION, ADDITION.testPairs(config.testSize), { samples });
+  }
   const evalSeconds = (performance.now() - t0) / 1000;
   if (config.savePath !== undefined) {
     if (config.method === 'full') {
@@ -127,6 +146,7 @@ export async function runOne(config: RunConfig, onStep?: (step: number, loss: nu
     total: prepared.total,
     subtraction: sub.accuracy,
     addition: add.accuracy,
+    ...(validation === undefined ? {} : { validation }),
     trainSeconds: trained.seconds,
     evalSeconds,
     peakTensorBytes: trained.peakTensorBytes,

@@ -10,7 +10,8 @@
  *
  * Held-out set: the addition task's split (a seeded hash of the ordered pair (a, b), 1% of pairs,
  * `DEFAULT_SPLIT`). The subtraction sampler rejects held-out pairs, so its training and test sets
- * are disjoint by construction; a pair held out for addition is also never trained on here.
+ * are disjoint by construction; a pair held out for addition is also never trained on here. The
+ * held-out pairs are split once more: a test set (reported) and a validation set (for tuning).
  */
 import {
   trainSampler as additionSampler,
@@ -74,22 +75,48 @@ export function subtractionSampler(seed: number, split: SplitOptions = DEFAULT_S
   };
 }
 
+/** Size of the fixed subtraction test set; the validation set follows it in the same shuffled pool. */
+export const SUBTRACTION_TEST_MAX = 1000;
+
 /**
- * The subtraction test set: `size` held-out pairs with a >= b and both operands in 100..999, a
- * seeded sample (partial Fisher-Yates over the pool), the same on every run.
+ * The held-out subtraction pool (pairs with a >= b, both operands in 100..999, held out by the
+ * split's hash), in a fixed seeded order (partial Fisher-Yates over its first `count` places). The
+ * first `count` places do not depend on `count`, so every prefix is the same on every run.
  */
-export function subtractionTestPairs(size: number, split: SplitOptions = DEFAULT_SPLIT): [number, number][] {
+function shuffledHeldOutPool(count: number, split: SplitOptions): [number, number][] {
   const pool: [number, number][] = [];
   const lo = 10 ** (DIGITS - 1);
   for (let a = lo; a <= MAX_OPERAND; a++) for (let b = lo; b <= a; b++) if (isHeldOut(a, b, split)) pool.push([a, b]);
-  if (size > pool.length)
-    throw new Error(`subtractionTestPairs: asked for ${size} pairs, the held-out pool has ${pool.length}`);
+  if (count > pool.length)
+    throw new Error(`subtraction held-out pool: asked for ${count} pairs, the pool has ${pool.length}`);
   const rand = mulberry32(split.seed ^ 0x5ab7);
-  for (let i = 0; i < size; i++) {
+  for (let i = 0; i < count; i++) {
     const j = i + Math.floor(rand() * (pool.length - i));
     [pool[i], pool[j]] = [pool[j] as [number, number], pool[i] as [number, number]];
   }
-  return pool.slice(0, size);
+  return pool.slice(0, count);
+}
+
+/**
+ * The subtraction test set: the first `size` (at most SUBTRACTION_TEST_MAX) pairs of the shuffled
+ * held-out pool, the same on every run. Only final results are measured on it.
+ */
+export function subtractionTestPairs(size: number, split: SplitOptions = DEFAULT_SPLIT): [number, number][] {
+  if (size > SUBTRACTION_TEST_MAX)
+    throw new Error(
+      `subtractionTestPairs: at most ${SUBTRACTION_TEST_MAX} pairs (the validation set follows), got ${size}`,
+    );
+  return shuffledHeldOutPool(size, split);
+}
+
+/**
+ * The subtraction validation set, used to choose learning rates and scales: `size` held-out pairs
+ * taken after the test set's places in the same shuffled pool, so the two are disjoint, and both are
+ * disjoint from training (the sampler rejects every held-out pair).
+ * @example subtractionValidationPairs(1000).length // 1000, none of them in subtractionTestPairs(1000)
+ */
+export function subtractionValidationPairs(size: number, split: SplitOptions = DEFAULT_SPLIT): [number, number][] {
+  return shuffledHeldOutPool(SUBTRACTION_TEST_MAX + size, split).slice(SUBTRACTION_TEST_MAX);
 }
 
 /** The pretraining task (examples/tiny-transformer/data.ts). */

@@ -1,20 +1,35 @@
+import { writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { adapterLayers } from '@webgrad/abba';
 import { GPT, Linear } from '@webgrad/nn';
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseFinetuneArgs } from '../finetune/args.js';
+import { PINNED_BASE, PINNED_BASE_SHA256, sha256File, verifyBase } from '../finetune/base-model.js';
 import { evaluateTask, makeTaskBatch } from '../finetune/batch-eval.js';
 import { expectedTrainable, FT_METHODS, prepareMethod } from '../finetune/methods.js';
-import { formatAccuracy, markdownTable, resultsTable, summarize } from '../finetune/report.js';
+import { formatAccuracy, markdownTable, pairedTable, resultsTable, summarize } from '../finetune/report.js';
 import type { RunResult } from '../finetune/run.js';
+import { pairedDifference, tQuantile975 } from '../finetune/stats.js';
 import {
   ADDITION,
   formatSubtraction,
   SUBTRACTION,
   subtractionSampler,
   subtractionTestPairs,
+  subtractionValidationPairs,
 } from '../finetune/task.js';
 import { finetune } from '../finetune/train.js';
+import {
+  calibratedScales,
+  nearestPowerOfTwo,
+  selectBest,
+  TUNE_LRS,
+  TUNE_SCALE_FACTORS,
+  tuneGrid,
+} from '../finetune/tune.js';
 import { CONTEXT_LEN, IGNORE } from '../tiny-transformer/batch.js';
 import { isHeldOut, PROMPT_LEN, SEQ_LEN } from '../tiny-transformer/data.js';
 import { CharTokenizer } from '../tiny-transformer/tokenizer.js';
@@ -77,7 +92,7 @@ describe('subtraction data', () => {
 });
 
 describe('matched budgets', () => {
-  it('gives LoRA r=8, HiRA r=8 and ABBA r1=r2=4 the same 8,192 trainable parameters', async () => {
+  it('gives LoRA r=8, HiRA r=8 and ABBA r1=r2=4 the same 8,192 trainable parameters (LoRA r=16 twice that)', async () => {
     const shapes = new GPT({ ...RECIPE, seed: 0 })
       .namedModules()
       .filter(([, m]) => m instanceof Linear)
@@ -101,7 +116,7 @@ describe('matched budgets', () => {
       expect(total).toBe(26240 + (method === 'full' ? 0 : trainable));
       counts[method] = trainable;
     }
-    expect(counts).toEqual({ full: 26240, lora: 8192, hira: 8192, abba: 8192 });
+    expect(counts).toEqual({ full: 26240, lora: 8192, hira: 8192, abba: 8192, lora2r: 16384 });
   });
 
   it('one adaptation step changes only adapter parameters (all parameters for full fine-tuning)', async () => {
@@ -199,11 +214,113 @@ describe('evaluation and reporting', () => {
   });
 
   it('turns the scale s into the alpha of each method, so that every adapter layer has scale s', async () => {
-    for (const method of ['lora', 'hira', 'abba'] as const) {
+    for (const method of ['lora', 'hira', 'abba', 'lora2r'] as const) {
       const model = new GPT({ ...RECIPE, seed: 0 });
       const { label } = await prepareMethod(model, method, { r: 8, seed: 0, scale: 4 });
       expect(label).toMatch(/ s=4$/);
       for (const [, layer] of adapterLayers(model)) expect(layer.scale).toBe(4);
     }
+  });
+});
+
+describe('honest protocol: validation split, paired statistics, tuning grid, pinned base', () => {
+  it('draws validation pairs disjoint from the test set and from training, the same on every call', () => {
+    const key = ([a, b]: readonly [number, number]) => `${a},${b}`;
+    const test = new Set(subtractionTestPairs(1000).map(key));
+    const val = subtractionValidationPairs(1000);
+    expect(val).toHaveLength(1000);
+    expect(new Set(val.map(key)).size).toBe(1000);
+    for (const p of val) {
+      expect(test.has(key(p))).toBe(false);
+      expect(isHeldOut(p[0], p[1]) && p[0] >= p[1] && p[1] >= 100).toBe(true); // never sampled for training
+    }
+    expect(subtractionValidationPairs(1000)).toEqual(val);
+    // A shorter test set is a prefix of the longer one, so changing --test-size never moves validation.
+    expect(subtractionTestPairs(10)).toEqual(subtractionTestPairs(1000).slice(0, 10));
+    expect(() => subtractionTestPairs(1001)).toThrow(/at most 1000/);
+    expect(() => parseFinetuneArgs(['--test-size', '1500'])).toThrow(/at most 1000/);
+  });
+
+  it('computes the paired t-interval (df = 4: t = 2.776) and reports whether it excludes 0', () => {
+    expect(tQuantile975(4)).toBe(2.776);
+    expect(tQuantile975(1)).toBe(12.706);
+    expect(() => tQuantile975(0)).toThrow(/df/);
+    // Differences 1, 2, 3, 4, 5: mean 3, sd sqrt(2.5), half-width 2.776 sqrt(2.5) / sqrt(5).
+    const d = pairedDifference([2, 4, 6, 8, 10], [1, 2, 3, 4, 5]);
+    const half = (2.776 * Math.sqrt(2.5)) / Math.sqrt(5);
+    expect(d.diffs).toEqual([1, 2, 3, 4, 5]);
+    expect(d.mean).toBe(3);
+    expect(d.sd).toBeCloseTo(Math.sqrt(2.5), 12);
+    expect(d.lo).toBeCloseTo(3 - half, 12);
+    expect(d.hi).toBeCloseTo(3 + half, 12);
+    expect(() => pairedDifference([1], [2])).toThrow(/>= 2/);
+    // Pairing: a constant per-seed offset is removed, unlike in an unpaired comparison.
+    const p = pairedDifference([0.5, 0.9, 0.1], [0.4, 0.8, 0.0]);
+    expect(p.sd).toBeCloseTo(0, 12);
+    expect(p.lo).toBeCloseTo(0.1, 12);
+  });
+
+  it('prints the paired table with the interval and its verdict', () => {
+    const summary = (method: 'lora' | 'abba', label: string, subtraction: number[]) => ({
+      method,
+      label,
+      lr: 0.01,
+      seeds: [0, 1, 2],
+      trainable: 8192,
+      subtraction,
+      addition: [0, 0, 0],
+      trainSeconds: 1,
+      peakTensorBytes: 1,
+      peakRssBytes: 1,
+      finalLoss: 0.1,
+    });
+    const t = pairedTable(
+      [summary('lora', 'LoRA r=8', [0.9, 0.8, 0.7]), summary('abba', 'ABBA r1=r2=4', [0.91, 0.5, 0.95])],
+      [['abba', 'lora']],
+    );
+    expect(t).toContain('ABBA r1=r2=4 - LoRA r=8');
+    expect(t).toContain('no (contains 0)');
+    const u = pairedTable(
+      [summary('lora', 'LoRA r=8', [0.9, 0.8, 0.7]), summary('abba', 'ABBA r1=r2=4', [0.5, 0.41, 0.29])],
+      [['abba', 'lora']],
+    );
+    expect(u).toContain('yes, first lower');
+  });
+
+  it('gives every adapter the same grid around its calibrated scale, and full fine-tuning the lrs only', () => {
+    expect(nearestPowerOfTwo(7)).toBe(8);
+    expect(nearestPowerOfTwo(0.7)).toBe(0.5);
+    const s0 = calibratedScales({ lora: 0.1, hira: 0.012, abba: 0.016, lora2r: 0.17 });
+    expect(s0).toEqual({ lora: 1, hira: 8, abba: 8, lora2r: 0.5 });
+    const grid = tuneGrid(FT_METHODS, s0);
+    const cells = TUNE_LRS.length * TUNE_SCALE_FACTORS.length;
+    for (const m of FT_METHODS) {
+      const mine = grid.filter((c) => c.method === m);
+      expect(mine).toHaveLength(m === 'full' ? TUNE_LRS.length : cells);
+      if (m !== 'full')
+        expect(new Set(mine.map((c) => (c.scale as number) / s0[m]))).toEqual(new Set(TUNE_SCALE_FACTORS));
+    }
+  });
+
+  it('selects on validation exact match, ties broken by validation loss, and refuses runs without one', () => {
+    const run = (lr: number, accuracy: number, loss: number) =>
+      ({ method: 'lora', label: 'LoRA r=8', lr, validation: { accuracy, loss } }) as RunResult;
+    const runs = [run(1, 0.9, 0.3), run(2, 0.95, 0.5), run(3, 0.95, 0.2), run(4, 0.5, 0.01)];
+    expect(selectBest(runs).get('lora')?.lr).toBe(3);
+    expect(() => selectBest([{ ...run(1, 1, 1), validation: undefined }])).toThrow(/no validation/);
+  });
+
+  it('pins the committed base checkpoint by its SHA-256 and refuses a changed file', async () => {
+    expect(await sha256File(PINNED_BASE)).toBe(PINNED_BASE_SHA256);
+    await verifyBase(PINNED_BASE, PINNED_BASE_SHA256);
+    const dir = await mkdtemp(join(tmpdir(), 'ft-base-'));
+    const changed = join(dir, 'base.safetensors');
+    writeFileSync(changed, 'not the base');
+    await expect(verifyBase(changed, PINNED_BASE_SHA256)).rejects.toThrow(/SHA-256 .* expected cbe3465a/);
+    const a = parseFinetuneArgs([]);
+    expect(a.base).toBe(PINNED_BASE);
+    expect(a.baseSha256).toBe(PINNED_BASE_SHA256);
+    expect(parseFinetuneArgs(['--base', changed]).baseSha256).toBeUndefined();
+    expect(parseFinetuneArgs(['--base-sha256', 'none']).baseSha256).toBeUndefined();
   });
 });
