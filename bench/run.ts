@@ -33,6 +33,10 @@ const BENCHMARKS: Record<string, Benchmark> = {
     describe: 'per-example MLP gradients: vmap(grad) vs a loop of grad vs jax-js jit(vmap(grad))',
     load: () => import('./transforms.js'),
   },
+  profile: {
+    describe: 'where a webgrad training step spends its time: phases, dispatches, CPU profile by part',
+    load: () => import('./profile-step.js'),
+  },
   hessian: {
     describe: 'Hessians: forward-over-reverse vs reverse-over-reverse vs n^2 forward, vs jax-js',
     load: () => import('./hessian.js'),

@@ -52,17 +52,29 @@ function stepOf(model: Module, loss: () => Tensor, opt: { step(): void; zeroGrad
   };
 }
 
-export function webgradMlp(spec: MlpSpec): Step {
+/** A step's pieces, for drivers that time or profile them apart (bench/profile-step.ts). */
+export interface StepParts {
+  model: Module;
+  loss: () => Tensor;
+  opt: { step(): void; zeroGrad(): void };
+}
+
+export function webgradMlpParts(spec: MlpSpec): StepParts {
   const model = new Mlp(spec.sizes);
   load(model, mlpParams(spec));
   const b = mlpBatch(spec);
   const x = tensor(b.x, { shape: [spec.batch, spec.sizes[0] as number] });
   const labels = tensor(b.labels, { dtype: 'int32' });
   const opt = new SGD(model.parameters(), { lr: spec.lr });
-  return stepOf(model, () => crossEntropy(model.forward(x), labels), opt);
+  return { model, loss: () => crossEntropy(model.forward(x), labels), opt };
 }
 
-export function webgradGpt(s: GptSpec): Step {
+export function webgradMlp(spec: MlpSpec): Step {
+  const { model, loss, opt } = webgradMlpParts(spec);
+  return stepOf(model, loss, opt);
+}
+
+export function webgradGptParts(s: GptSpec): StepParts {
   const model = new GPT({
     vocabSize: s.vocab,
     blockSize: s.ctx,
@@ -82,5 +94,10 @@ export function webgradGpt(s: GptSpec): Step {
     betas: [ADAM.b1, ADAM.b2],
     eps: ADAM.eps,
   });
-  return stepOf(model, () => crossEntropy(model.forward(idx), targets), opt);
+  return { model, loss: () => crossEntropy(model.forward(idx), targets), opt };
+}
+
+export function webgradGpt(s: GptSpec): Step {
+  const { model, loss, opt } = webgradGptParts(s);
+  return stepOf(model, loss, opt);
 }
