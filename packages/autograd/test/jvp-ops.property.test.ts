@@ -23,15 +23,6 @@ const RUNS_2 = numRuns(process.env.CI ? 25 : 4);
 
 const differentiable = OP_SPECS.filter((row) => (row.gradInputs ?? []).length > 0);
 
-/**
- * Rows whose generator puts cases on a kink on purpose (the first derivative is checked there
- * with the house's subgradient convention), where the first derivative jumps: the second-order
- * suite skips exactly those cases. norm: |x| at 0 (every p), max |x| (p = inf) at ties.
- */
-const KINK_CASES: Record<string, (c: OpCase) => boolean> = {
-  norm: (c) => (c.inputs[0]?.data ?? []).some((v) => v === 0) || c.params.p === Number.POSITIVE_INFINITY,
-};
-
 /** The row's op as a function of its differentiated inputs, the others fixed. */
 function rowFn(row: OpSpec, c: OpCase, inputs: Tensor[]): (...xs: Tensor[]) => Tensor {
   const which = row.gradInputs as number[];
@@ -109,7 +100,6 @@ describe('second order for every differentiable op-spec row: grad of grad, jvp o
   it.each(differentiable.map((row) => [row.name, row] as const))('%s', async (_name, row) => {
     await fc.assert(
       fc.asyncProperty(row.cases, async (c) => {
-        if (KINK_CASES[row.name]?.(c)) return;
         const inputs = materializeAll(c, { dtype: 'float64', device: 'cpu' });
         const which = row.gradInputs as number[];
         const r = await checkGrads(
