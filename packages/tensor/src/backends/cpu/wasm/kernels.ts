@@ -52,8 +52,12 @@ export function wasmKernelTable(ts: CpuKernelTable, rt: WasmRuntime): CpuKernelT
       const [cond, x, y] = inputs as [View, View, View];
       if (!rt.elementwise.where(cond, x, y, out)) ts.where(inputs, out, attrs);
     },
-    sum: ts.sum,
-    maxReduce: ts.maxReduce,
+    sum: (inputs, out, attrs) => {
+      if (!rt.reduce.run('sum', inputs[0] as View, out, attrs.axes)) ts.sum(inputs, out, attrs);
+    },
+    maxReduce: (inputs, out, attrs) => {
+      if (!rt.reduce.run('maxReduce', inputs[0] as View, out, attrs.axes)) ts.maxReduce(inputs, out, attrs);
+    },
     prod: ts.prod,
     pad: ts.pad,
     concat: ts.concat,

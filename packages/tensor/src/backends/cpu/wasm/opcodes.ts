@@ -79,6 +79,8 @@ export const OP = {
   f64Div: 0xa3,
   f64Min: 0xa4,
   f64Max: 0xa5,
+  f32DemoteF64: 0xb6,
+  f64PromoteF32: 0xbb,
 } as const;
 
 /** Opcodes after the 0xfd prefix (encoded as LEB128 u32). */
@@ -92,6 +94,8 @@ export const SIMD = {
   f64x2Splat: 0x14,
   f32x4ExtractLane: 0x1f,
   f64x2ExtractLane: 0x21,
+  v128Load64Zero: 0x5d,
+  f64x2PromoteLowF32x4: 0x5f,
   v128And: 0x4e,
   v128Or: 0x50,
   v128Bitselect: 0x52,

@@ -10,6 +10,7 @@ import { WasmElementwise } from './elementwise.js';
 import { WasmHeap } from './heap.js';
 import { type CpuKernelTable, wasmKernelTable } from './kernels.js';
 import { matmulBytes, type ShareRunner, WasmMatmul } from './matmul.js';
+import { WasmReduce } from './reduce.js';
 import { getCpuThreads } from './settings.js';
 import { WorkerPool } from './threads.js';
 
@@ -39,6 +40,7 @@ export class WasmRuntime {
   readonly kernels: CpuKernelTable;
   readonly matmul: WasmMatmul;
   readonly elementwise: WasmElementwise;
+  readonly reduce: WasmReduce;
   private workers: WorkerPool | undefined;
 
   constructor(poolBytes: number, tsKernels: CpuKernelTable) {
@@ -52,6 +54,7 @@ export class WasmRuntime {
     );
     this.matmul = new WasmMatmul(this.heap, () => this.runner());
     this.elementwise = new WasmElementwise(this.heap);
+    this.reduce = new WasmReduce(this.heap);
     this.kernels = wasmKernelTable(tsKernels, this);
     runtimes.add(this);
   }
