@@ -22,6 +22,7 @@ export class Adam extends Optimizer<AdamOptions> {
 
   constructor(params: Params<AdamOptions>, opts: Partial<AdamOptions> = {}, name = 'Adam') {
     super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, ...opts }, name);
+    this.elementwise = true;
   }
 
   protected override validate(h: AdamOptions): void {

@@ -5,6 +5,7 @@
 import { noGrad } from '@webgrad/autograd';
 import { detach, isFloat, keep, type Tensor, Tensor as TensorClass, TensorError, tidy } from '@webgrad/tensor';
 import { describeTensor } from '../describe.js';
+import { FlatUpdates } from './flat-update.js';
 
 /** Per-parameter state: the step count and named buffers (moments, momentum). */
 export interface ParamState {
@@ -47,6 +48,13 @@ function checkParamsArgument(name: string, params: unknown): void {
 export abstract class Optimizer<H extends { lr: number }> {
   readonly paramGroups: (H & { params: Tensor[] })[];
   protected readonly state = new Map<Tensor, ParamState>();
+  /**
+   * Set by subclasses whose `update` is elementwise (each coordinate depends only on the same
+   * coordinate of the parameter, gradient and state): `step` then updates the parameters of a
+   * bucket as one flat vector (flat-update.ts), bitwise equal and with far fewer ops.
+   */
+  protected elementwise = false;
+  private readonly flat = new FlatUpdates();
 
   constructor(
     params: Params<H>,
@@ -91,6 +99,7 @@ export abstract class Optimizer<H extends { lr: number }> {
    * @example opt.dispose(); for (const p of model.parameters()) p.dispose();
    */
   dispose(): void {
+    this.flat.dispose();
     for (const s of this.state.values()) for (const b of Object.values(s.buffers)) b.dispose();
     this.state.clear();
     this.zeroGrad();
@@ -122,14 +131,31 @@ export abstract class Optimizer<H extends { lr: number }> {
     }
     noGrad(() =>
       tidy(() => {
-        for (const g of this.paramGroups)
+        this.paramGroups.forEach((g, gi) => {
+          const buckets = new Map<string, { params: Tensor[]; states: ParamState[] }>();
           for (const p of g.params) {
             if (!p.grad) continue;
             let s = this.state.get(p);
             if (!s) this.state.set(p, (s = { step: 0, buffers: {} }));
             s.step++;
-            this.update(p, p.grad, g, s);
+            if (!this.elementwise) {
+              this.update(p, p.grad, g, s);
+              continue;
+            }
+            // Parameters that can share one flat update: same dtype, device, step and buffers.
+            const key = `${gi}|${p.dtype}|${p.device}|${s.step}|${Object.keys(s.buffers).sort()}`;
+            const b = buckets.get(key) ?? { params: [], states: [] };
+            b.params.push(p);
+            b.states.push(s);
+            buckets.set(key, b);
           }
+          for (const b of buckets.values()) {
+            const [p, s] = [b.params[0] as Tensor, b.states[0] as ParamState];
+            const cacheKey = `${gi}|${p.dtype}|${p.device}`;
+            if (b.params.length === 1) this.update(p, p.grad as Tensor, g, s);
+            else this.flat.run(cacheKey, b.params, b.states, (fp, fg, fs) => this.update(fp, fg, g, fs));
+          }
+        });
       }),
     );
   }
@@ -194,6 +220,7 @@ export abstract class Optimizer<H extends { lr: number }> {
       }
       next.set(p, { step: s.step, buffers });
     }
+    this.flat.dispose();
     for (const s of this.state.values()) for (const b of Object.values(s.buffers)) b.dispose();
     this.state.clear();
     for (const [p, s] of next) this.state.set(p, s);

@@ -19,6 +19,7 @@ export interface SGDOptions {
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: Params<SGDOptions>, opts: Partial<SGDOptions> = {}) {
     super(params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, ...opts }, 'SGD');
+    this.elementwise = true;
   }
 
   protected override validate(h: SGDOptions): void {
