@@ -11,9 +11,12 @@ import { type Storage, trackInScope } from './memory.js';
 import * as ops from './ops/index.js';
 import { isContiguous, type Shape, shapesEqual, sizeOf } from './shape.js';
 
+/** Nested JavaScript arrays of numbers (or booleans for bool tensors), as `array()` returns them. */
 export type NestedArray = number | boolean | NestedArray[];
 export type Scalar = number;
+/** A tensor, or a number that ops turn into a 0-d tensor of the other operand's dtype. */
 export type TensorLike = Tensor | number;
+/** One axis or several; negative axes count from the end. */
 export type Axis = number | readonly number[];
 
 let nextId = 0;
@@ -25,6 +28,14 @@ const finalizer = new FinalizationRegistry<Storage>((storage) => {
   storage.release();
 });
 
+/**
+ * An n-d array: a strided view (shape, strides, offset) onto reference-counted backend storage,
+ * with a dtype and a device. Make tensors with `tensor()`, `zeros()`, `randn()`, ... or ops; free
+ * them with `dispose()` or `tidy()`.
+ * @example
+ *   const t = tensor([[1, 2], [3, 4]]);
+ *   console.log(t.shape, String(t.matmul(t.transpose())));
+ */
 export class Tensor {
   /** Unique per tensor object (views get their own id). */
   readonly id = nextId++;
@@ -173,6 +184,7 @@ export class Tensor {
   arraySync(): NestedArray {
     return ops.toNested(this.dtype, this.shape, ops.readDataSync(this, 'arraySync'));
   }
+  /** The value of a one-element tensor, read back (any device). */
   item(): Promise<number> {
     return ops.readItem(this);
   }
@@ -187,18 +199,23 @@ export class Tensor {
   }
 
   // ---- elementwise -------------------------------------------------------------------------------
+  /** Elementwise this + b, broadcasting (NumPy rules) and promoting dtypes. */
   add(b: TensorLike): Tensor {
     return ops.add(this, b);
   }
+  /** Elementwise this - b, broadcasting. */
   sub(b: TensorLike): Tensor {
     return ops.sub(this, b);
   }
+  /** Elementwise this * b, broadcasting. */
   mul(b: TensorLike): Tensor {
     return ops.mul(this, b);
   }
+  /** Elementwise true division this / b, broadcasting (integers divide into float32). */
   div(b: TensorLike): Tensor {
     return ops.div(this, b);
   }
+  /** Elementwise this ** b, broadcasting. */
   pow(b: TensorLike): Tensor {
     return ops.pow(this, b);
   }
@@ -210,75 +227,99 @@ export class Tensor {
   remainder(b: TensorLike): Tensor {
     return ops.remainder(this, b);
   }
+  /** Elementwise maximum of this and b (NaN wins), broadcasting. */
   maximum(b: TensorLike): Tensor {
     return ops.maximum(this, b);
   }
+  /** Elementwise minimum of this and b (NaN wins), broadcasting. */
   minimum(b: TensorLike): Tensor {
     return ops.minimum(this, b);
   }
+  /** Elementwise -this. */
   neg(): Tensor {
     return ops.neg(this);
   }
+  /** Elementwise e^x. */
   exp(): Tensor {
     return ops.exp(this);
   }
+  /** Elementwise natural logarithm. */
   log(): Tensor {
     return ops.log(this);
   }
+  /** Elementwise square root. */
   sqrt(): Tensor {
     return ops.sqrt(this);
   }
+  /** Elementwise 1 / sqrt(x). */
   rsqrt(): Tensor {
     return ops.rsqrt(this);
   }
+  /** Elementwise x * x. */
   square(): Tensor {
     return ops.square(this);
   }
+  /** Elementwise 1 / x. */
   reciprocal(): Tensor {
     return ops.reciprocal(this);
   }
+  /** Elementwise |x|. */
   abs(): Tensor {
     return ops.abs(this);
   }
+  /** Elementwise -1, 0 or 1 in this dtype (derivative 0). */
   sign(): Tensor {
     return ops.sign(this);
   }
+  /** Elementwise sine. */
   sin(): Tensor {
     return ops.sin(this);
   }
+  /** Elementwise cosine. */
   cos(): Tensor {
     return ops.cos(this);
   }
+  /** Elementwise hyperbolic tangent. */
   tanh(): Tensor {
     return ops.tanh(this);
   }
+  /** Elementwise error function. */
   erf(): Tensor {
     return ops.erf(this);
   }
+  /** Elementwise 1 / (1 + e^-x). */
   sigmoid(): Tensor {
     return ops.sigmoid(this);
   }
+  /** Elementwise max(x, 0) (NaN stays NaN; gradient 0 at 0). */
   relu(): Tensor {
     return ops.relu(this);
   }
+  /** GELU, exact (erf, the default) or with GPT-2's tanh approximation. */
   gelu(approximate: 'none' | 'tanh' = 'none'): Tensor {
     return ops.gelu(this, approximate);
   }
+  /** Elementwise log(1 + e^x), computed stably. */
   softplus(): Tensor {
     return ops.softplus(this);
   }
+  /** Elementwise x * sigmoid(x) (swish). */
   silu(): Tensor {
     return ops.silu(this);
   }
+  /** Clamps into [min, max]; either bound may be omitted. */
   clip(min?: number, max?: number): Tensor {
     return ops.clip(this, min, max);
   }
+  /** The same as `clip` (PyTorch's name). */
   clamp(min?: number, max?: number): Tensor {
     return ops.clip(this, min, max);
   }
+  /** Elementwise largest integer <= x. */
   floor(): Tensor {
     return ops.floor(this);
   }
+  /** Elementwise smallest integer >= x. */
   ceil(): Tensor {
     return ops.ceil(this);
   }
@@ -286,87 +327,114 @@ export class Tensor {
   round(): Tensor {
     return ops.round(this);
   }
+  /** Elementwise rounding toward zero. */
   trunc(): Tensor {
     return ops.trunc(this);
   }
+  /** Bool tensor: where x is NaN. */
   isnan(): Tensor {
     return ops.isnan(this);
   }
+  /** Bool tensor: where x is +-Infinity. */
   isinf(): Tensor {
     return ops.isinf(this);
   }
+  /** Bool tensor: where x is neither NaN nor infinite. */
   isfinite(): Tensor {
     return ops.isfinite(this);
   }
+  /** A copy converted to `dtype` (float to int32 truncates toward zero and saturates). */
   cast(dtype: DType): Tensor {
     return ops.cast(this, dtype);
   }
 
+  /** Bool tensor: this == b, broadcasting. */
   eq(b: TensorLike): Tensor {
     return ops.eq(this, b);
   }
+  /** Bool tensor: this != b, broadcasting. */
   ne(b: TensorLike): Tensor {
     return ops.ne(this, b);
   }
+  /** Bool tensor: this < b, broadcasting. */
   lt(b: TensorLike): Tensor {
     return ops.lt(this, b);
   }
+  /** Bool tensor: this <= b, broadcasting. */
   le(b: TensorLike): Tensor {
     return ops.le(this, b);
   }
+  /** Bool tensor: this > b, broadcasting. */
   gt(b: TensorLike): Tensor {
     return ops.gt(this, b);
   }
+  /** Bool tensor: this >= b, broadcasting. */
   ge(b: TensorLike): Tensor {
     return ops.ge(this, b);
   }
+  /** Bool tensor: elementwise not (nonzero counts as true). */
   logicalNot(): Tensor {
     return ops.logicalNot(this);
   }
 
   // ---- reductions --------------------------------------------------------------------------------
+  /** Sum over `axis` (all elements when omitted); `keepdims` keeps reduced axes as size 1. */
   sum(axis?: Axis, keepdims = false): Tensor {
     return ops.sum(this, axis, keepdims);
   }
+  /** Mean over `axis` (all elements when omitted). */
   mean(axis?: Axis, keepdims = false): Tensor {
     return ops.mean(this, axis, keepdims);
   }
+  /** Maximum over `axis` (all elements when omitted); NaN wins. */
   max(axis?: Axis, keepdims = false): Tensor {
     return ops.max(this, axis, keepdims);
   }
+  /** Minimum over `axis` (all elements when omitted); NaN wins. */
   min(axis?: Axis, keepdims = false): Tensor {
     return ops.min(this, axis, keepdims);
   }
+  /** Product over `axis` (all elements when omitted). */
   prod(axis?: Axis, keepdims = false): Tensor {
     return ops.prod(this, axis, keepdims);
   }
+  /** Variance over `axis`, dividing by n - correction (default 0: the population variance). */
   var(axis?: Axis, keepdims = false, correction = 0): Tensor {
     return ops.variance(this, axis, keepdims, correction);
   }
+  /** log(sum(exp(x))) over `axis`, computed stably. */
   logsumexp(axis?: Axis, keepdims = false): Tensor {
     return ops.logsumexp(this, axis, keepdims);
   }
+  /** int32 index of the first maximum along `axis` (of the flattened tensor when omitted). */
   argmax(axis?: number, keepdims = false): Tensor {
     return ops.argmax(this, axis, keepdims);
   }
+  /** int32 index of the first minimum along `axis` (of the flattened tensor when omitted). */
   argmin(axis?: number, keepdims = false): Tensor {
     return ops.argmin(this, axis, keepdims);
   }
+  /** exp(x) normalised to sum to 1 along `axis` (default the last), computed stably. */
   softmax(axis = -1): Tensor {
     return ops.softmax(this, axis);
   }
+  /** x - logsumexp(x) along `axis` (default the last). */
   logSoftmax(axis = -1): Tensor {
     return ops.logSoftmax(this, axis);
   }
+  /** Standard deviation over `axis`: the square root of `var` with the same correction. */
   std(axis?: Axis, keepdims = false, correction = 0): Tensor {
     return ops.std(this, axis, keepdims, correction);
   }
+  /** Vector p-norm over `axis` (all elements when omitted); p = 2 by default, also 1 and +-Infinity. */
   norm(p = 2, axis?: Axis, keepdims = false): Tensor {
     return ops.norm(this, p, axis, keepdims);
   }
+  /** Running sum along `axis` (of the flattened tensor when omitted). */
   cumsum(axis?: number): Tensor {
     return ops.cumsum(this, axis);
   }
+  /** Running product along `axis` (of the flattened tensor when omitted). */
   cumprod(axis?: number): Tensor {
     return ops.cumprod(this, axis);
   }
@@ -374,17 +442,21 @@ export class Tensor {
   sort(axis = -1, options?: ops.SortOptions): Tensor {
     return ops.sort(this, axis, options);
   }
+  /** int32 positions that sort the values along `axis` (default the last). */
   argsort(axis = -1, options?: ops.SortOptions): Tensor {
     return ops.argsort(this, axis, options);
   }
+  /** The k largest values along `axis` and their int32 positions, in sorted order (torch.topk). */
   topk(k: number, axis = -1, options?: ops.TopkOptions): { values: Tensor; indices: Tensor } {
     return ops.topk(this, k, axis, options);
   }
 
   // ---- shape -------------------------------------------------------------------------------------
+  /** Matrix product with NumPy's matmul rules (batched over leading axes, which broadcast). */
   matmul(b: Tensor): Tensor {
     return ops.matmul(this, b);
   }
+  /** The same elements in a new shape (one -1 is inferred); a view when the layout allows. */
   reshape(...shape: number[] | [readonly number[]]): Tensor {
     return ops.reshape(this, flatArgs(shape));
   }
@@ -392,6 +464,7 @@ export class Tensor {
   transpose(...perm: number[]): Tensor {
     return ops.transpose(this, perm.length ? perm : undefined);
   }
+  /** Reorders the axes (a view): axis i of the result is axis perm[i] of this. */
   permute(...perm: number[]): Tensor {
     return ops.transpose(this, perm);
   }
@@ -399,12 +472,15 @@ export class Tensor {
   get mT(): Tensor {
     return ops.swapAxes(this, -1, -2);
   }
+  /** Swaps axes `a` and `b` (a view). */
   swapAxes(a: number, b: number): Tensor {
     return ops.swapAxes(this, a, b);
   }
+  /** Broadcasts to `shape` without copying (stride 0 on broadcast axes; -1 keeps a size). */
   expand(...shape: number[] | [readonly number[]]): Tensor {
     return ops.expand(this, flatArgs(shape));
   }
+  /** The same as `expand` (NumPy's name). */
   broadcastTo(shape: readonly number[]): Tensor {
     return ops.expand(this, shape);
   }
@@ -412,36 +488,47 @@ export class Tensor {
   slice(...ranges: ops.SliceArg[]): Tensor {
     return ops.slice(this, ranges);
   }
+  /** Drops size-1 axes (all of them, or those in `axis`): a view. */
   squeeze(axis?: Axis): Tensor {
     return ops.squeeze(this, axis);
   }
+  /** Inserts a size-1 axis at `axis`: a view. */
   unsqueeze(axis: number): Tensor {
     return ops.unsqueeze(this, axis);
   }
+  /** Merges axes startAxis..endAxis (default all) into one. */
   flatten(startAxis = 0, endAxis = -1): Tensor {
     return ops.flatten(this, startAxis, endAxis);
   }
+  /** This tensor in row-major layout: itself when already contiguous, else a copy. */
   contiguous(): Tensor {
     return ops.contiguous(this);
   }
+  /** Constant padding: `widths[i] = [before, after]` for axis i. */
   pad(widths: readonly (readonly [number, number])[], value = 0): Tensor {
     return ops.pad(this, widths, value);
   }
+  /** NumPy take_along_axis: `index` (int32) has this rank and matches this off `axis`. */
   gather(index: Tensor, axis: number): Tensor {
     return ops.gather(this, index, axis);
   }
+  /** NumPy take: the slices at `index` (any shape) along `axis` (an embedding lookup for axis 0). */
   take(index: Tensor, axis = 0): Tensor {
     return ops.take(this, index, axis);
   }
+  /** A copy with its own storage. */
   clone(): Tensor {
     return ops.clone(this);
   }
+  /** torch.split: views of the given size (or sizes) along `axis`. */
   split(sizeOrSections: number | readonly number[], axis = 0): Tensor[] {
     return ops.split(this, sizeOrSections, axis);
   }
+  /** torch.chunk: at most `chunks` views of equal size along `axis`. */
   chunk(chunks: number, axis = 0): Tensor[] {
     return ops.chunk(this, chunks, axis);
   }
+  /** Reverses the elements along `axis` (every axis when omitted), as a view. */
   flip(axis?: Axis): Tensor {
     return ops.flip(this, axis);
   }
