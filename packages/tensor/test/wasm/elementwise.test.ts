@@ -120,3 +120,37 @@ describe.runIf(wasmKernelsAvailable())('wasm elementwise kernels', () => {
     }
   });
 });
+
+describe.runIf(wasmKernelsAvailable())('wasm float32 exp', () => {
+  it('is within 2 ulp of Math.exp, with NaN, overflow and underflow handled', () => {
+    const n = 40_000;
+    const xs = new Float32Array(n);
+    for (let i = 0; i < n; i++) xs[i] = -104 + (i / n) * 194; // across the whole float32 range
+    xs.set([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -0, 88.72, 88.73, -87.3, 1e-8], 100);
+    setCpuKernels('wasm');
+    const x = T.tensor(xs, { dtype: 'float32' });
+    const y = x.exp();
+    const got = y.dataSync() as Float32Array;
+    x.dispose();
+    y.dispose();
+    for (let i = 0; i < n; i++) {
+      const want = Math.fround(Math.exp(xs[i] as number));
+      const g = got[i] as number;
+      if (Number.isNaN(want)) {
+        expect(g).toBeNaN();
+        continue;
+      }
+      if (want < 2 ** -126) {
+        // Below the normal range the kernel flushes to 0 (the true value is under 1.2e-38).
+        expect(g === 0 || Math.abs(g - want) <= 2 ** -149).toBe(true);
+        continue;
+      }
+      if (!Number.isFinite(want)) {
+        expect(g).toBe(want);
+        continue;
+      }
+      const ulp = 2 ** (Math.floor(Math.log2(want)) - 23);
+      if (!(Math.abs(g - want) <= 2 * ulp)) expect.fail(`exp(${xs[i]}) = ${g}, want ${want}`);
+    }
+  });
+});

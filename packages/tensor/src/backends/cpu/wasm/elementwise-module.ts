@@ -10,6 +10,8 @@
  * cover the row, a scalar loop its tail. max uses the NaN-propagating wasm max (as the TS
  * kernel); only the sign of a zero result of max(-0, +0) may differ, which compares equal.
  */
+
+import { emitExpF32 } from './exp-kernel.js';
 import { MAX_PAGES } from './heap.js';
 import { F32, F64, type FloatType } from './matmul-kernel.js';
 import { type Code, ModuleBuilder } from './module-builder.js';
@@ -225,5 +227,6 @@ export function elementwiseModuleBytes(): Uint8Array<ArrayBuffer> {
     for (const op of UNARY_OPS) emitUnary(m, t, op);
     emitStridedFamily(m, t);
   }
+  emitExpF32(m);
   return m.emit();
 }

@@ -25,7 +25,9 @@ export function wasmKernelTable(ts: CpuKernelTable, rt: WasmRuntime): CpuKernelT
     };
   return {
     neg: unary('neg'),
-    exp: ts.exp,
+    exp: (inputs, out, attrs) => {
+      if (!rt.elementwise.exp(inputs[0] as View, out)) ts.exp(inputs, out, attrs);
+    },
     log: ts.log,
     sqrt: unary('sqrt'),
     sin: ts.sin,
