@@ -25,7 +25,9 @@ import { checkNotMerged } from './merge.js';
 
 const join = platform.joinPath;
 
+/** The adapter's configuration file in an adapter directory (PEFT's name). */
 export const CONFIG_FILE = 'adapter_config.json';
+/** The adapter's tensors in an adapter directory (PEFT's name). */
 export const WEIGHTS_FILE = 'adapter_model.safetensors';
 /** The safetensors metadata key of webgrad's own settings. */
 const METADATA_KEY = 'webgrad';
@@ -48,6 +50,7 @@ function targetsFromJson(t: SavedTargets): TargetModules {
   return Array.isArray(t) ? t : new RegExp(t.regex, t.flags);
 }
 
+/** Options of `saveAdapter`. */
 export interface SaveAdapterOptions {
   /**
    * The file format (default: PEFT's for the method: 'peft-lora', 'peft-hira', 'peft-loha' for

@@ -16,6 +16,7 @@ export interface AdapterLayerOptions {
   seed?: number;
 }
 
+/** The base of LoRALinear, HiRALinear and ABBALinear: a frozen `base` Linear plus `delta(dropout(x))`, with its adapter parameters declared in `adapterKeys` so that freezing, saving, loading and merging are generic. */
 export abstract class AdapterLayer extends Module {
   /** The wrapped layer; its parameters are frozen (requiresGrad false). */
   base: Linear;

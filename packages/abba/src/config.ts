@@ -42,6 +42,7 @@ export type AbbaA2Init = 'authors' | 'peft';
 /** ABBA forward implementation (see khatri-rao.ts); all compute the same function. */
 export type AbbaImpl = 'fused' | 'plain' | 'naive';
 
+/** What `applyAdapter` takes: the method, the modules to adapt, ranks, scale and initialisation (PEFT's LoraConfig / LoHaConfig fields, by their webgrad names). */
 export interface AdapterConfig {
   method: AdapterMethod;
   targetModules: TargetModules;

@@ -29,6 +29,7 @@ export interface ModuleSummary {
   total: number;
 }
 
+/** What `applyAdapter` did: the adapted modules and the trainable parameter counts. */
 export interface AdapterSummary {
   method: AdapterMethod;
   modules: ModuleSummary[];

@@ -120,11 +120,13 @@ function accumulateGrad(t: Tensor, g: Tensor, given: Set<Tensor>): void {
   given.add(g);
 }
 
+/** Options of `grad`. */
 export interface GradOptions {
   /** Which arguments to differentiate: one index gives one gradient, an array gives an array. */
   argnums?: number | readonly number[];
 }
 
+/** Options of `valueAndGrad`. */
 export interface ValueAndGradOptions extends GradOptions {
   /** f returns [value, aux]; aux is passed through untouched. */
   hasAux?: boolean;

@@ -18,6 +18,7 @@ function rootStorage(t: Tensor): Tensor['storage'] {
   return root.storage;
 }
 
+/** A tensor inside `vmap`: it has the per-example shape, and holds the whole batch (`physical`, batched along `bdim`) underneath. Its values cannot be read inside the vmapped function. */
 export class BatchTracer extends Tensor {
   /** tidy() and keep() keep the batch alive as long as this tracer (memory.ts). */
   readonly heldTensors: readonly Tensor[];

@@ -37,6 +37,7 @@ export interface BatchedOut {
   readonly bdim: number;
 }
 
+/** What a batching rule knows besides its operands: the primitive and the batch size. */
 export interface BatchContext {
   readonly prim: Prim;
   /** The batch size. */
@@ -51,6 +52,7 @@ export type BatchedInputs<P extends Prim> = AsBatched<PrimInputs<P>>;
 /** A tuple of Tensors as a tuple of Batched (a homomorphic mapped type keeps it a tuple). */
 type AsBatched<T> = { readonly [K in keyof T]: Batched };
 
+/** A batching rule: the batched operands (value and batch axis each) and attrs to the batched result. */
 export type BatchRule<P extends Prim> = (xs: BatchedInputs<P>, attrs: PrimAttrs[P], ctx: BatchContext) => BatchedOut;
 
 // ---- named helpers --------------------------------------------------------------------------
@@ -166,6 +168,7 @@ export function unbatchable<P extends Prim>(why: string): BatchRule<P> {
 
 // ---- the table --------------------------------------------------------------------------------
 
+/** THE batching table for `vmap`: one rule per primitive, running it on the whole batch at once (`satisfies Record<Prim, BatchRule>`). */
 export const BATCH_RULES = {
   neg: unary('neg'),
   exp: unary('exp'),

@@ -17,6 +17,7 @@ import { jvp } from './jvp.js';
 
 export type Mode = 'fwd' | 'rev';
 
+/** Options of `checkGrads`. */
 export interface CheckGradsOptions {
   /** 1: first derivatives; 2: also the derivatives of the derivative functions (default 2). */
   order?: 1 | 2;
@@ -33,11 +34,13 @@ export interface CheckGradsOptions {
   raise?: boolean;
 }
 
+/** The entry of a `checkGrads` run that is furthest from its tolerance, and which check it came from. */
 export interface CheckGradsWorst extends GradcheckWorst {
   /** Which check: e.g. 'fwd vs central differences of f', 'rev vs fwd of jvp(f)'. */
   check: string;
 }
 
+/** The result of `checkGrads`: the verdict, the worst entry and every check that ran. */
 export interface CheckGradsReport extends Omit<GradcheckReport, 'worst'> {
   worst: CheckGradsWorst | undefined;
   /** The checks that ran, in order, with their own verdicts. */

@@ -9,6 +9,7 @@ import { levelsOfInputs } from './tape.js';
  */
 export type CustomTangent = (ts: Tensor[], out: Tensor, ...xs: Tensor[]) => Tensor;
 
+/** Options of `customVjp` and `customJvp`. */
 export interface CustomRuleOptions {
   /** The op's name in error messages (default: the forward function's name). */
   name?: string;

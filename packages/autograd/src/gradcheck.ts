@@ -11,6 +11,7 @@
 import { concat, isFloat, randn, reshape, type Tensor, tensor, tidy } from '@webgrad/tensor';
 import { noGrad, vjp } from './api.js';
 
+/** Options of `gradcheck` and `gradgradcheck`. */
 export interface GradcheckOptions {
   /** Finite-difference step (default 1e-6). */
   eps?: number;
@@ -25,6 +26,7 @@ export interface GradcheckOptions {
   seed?: number;
 }
 
+/** The element of a gradcheck that is furthest from its tolerance. */
 export interface GradcheckWorst {
   /** Index of the input (in `inputs`) and multi-index of its element. */
   input: number;
@@ -38,6 +40,7 @@ export interface GradcheckWorst {
   relError: number;
 }
 
+/** The result of `gradcheck`: the verdict, the worst element, the largest errors and a message. */
 export interface GradcheckReport {
   ok: boolean;
   /** The entry that most exceeds (or comes closest to) its tolerance. */

@@ -24,6 +24,7 @@ import { jvp } from './jvp.js';
 import { type Flat, flatten, type PyTree } from './pytree.js';
 import { vmap } from './vmap.js';
 
+/** Options of `jacfwd` and `jacrev`. */
 export interface JacobianOptions {
   /** Which arguments to differentiate: one index gives one Jacobian, an array gives an array. */
   argnums?: number | readonly number[];

@@ -47,6 +47,7 @@ import { maxShares, powBaseGrad, powExponentGrad, producedMax } from './rules.js
 /** A tangent; undefined = zero. */
 export type Tangent = Tensor | undefined;
 
+/** A forward-mode rule: the tangents of the inputs, the output, the inputs and attrs to the output's tangent. */
 export type Jvp<P extends Prim> = (ts: PrimTangents<P>, out: Tensor, xs: PrimInputs<P>, attrs: PrimAttrs[P]) => Tangent;
 
 // ---- named helpers --------------------------------------------------------------------------
@@ -96,6 +97,7 @@ function orZeros(t: Tangent, x: Tensor): Tensor {
 
 // ---- the table (same rows, same order as rules.ts) ------------------------------------------
 
+/** THE forward-mode table: one JVP rule per primitive, same rows and vocabulary as `RULES` (`satisfies Record<Prim, Jvp>`). */
 export const JVP_RULES = {
   neg: ([t]) => t && neg(t),
   exp: ([t], out) => scaled(t, () => out),

@@ -74,6 +74,7 @@ function releaseTangents(
   for (const t of level.made) if (t.id > firstId && !kept.has(t) && !t.isDisposed) t.dispose();
 }
 
+/** Options of `jvp`. */
 export interface JvpOptions {
   /** f returns [out, aux]: aux is passed through untouched and returned third. */
   hasAux?: boolean;

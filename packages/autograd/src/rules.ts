@@ -50,6 +50,7 @@ import { productOfOthers } from './prod-vjp.js';
 /** The cotangent of one input, computed on demand; undefined = not differentiable. */
 export type Cotangent = (() => Tensor) | undefined;
 
+/** A reverse-mode rule: the output's cotangent `g`, the output, the inputs and attrs to one cotangent thunk (or undefined) per input. */
 export type Vjp<P extends Prim> = (g: Tensor, out: Tensor, xs: PrimInputs<P>, attrs: PrimAttrs[P]) => Cotangent[];
 
 // ---- named helpers for the longer formulas ----------------------------------------------------
@@ -178,6 +179,7 @@ function inversePerm(perm: readonly number[]): number[] {
 
 // ---- the table ----------------------------------------------------------------------------------
 
+/** THE derivative table: one vector-Jacobian product per primitive (`satisfies Record<Prim, Vjp>`); see this file's header for its vocabulary. */
 export const RULES = {
   neg: (g) => [() => neg(g)],
   exp: (g, out) => [() => mul(g, out)],

@@ -30,6 +30,7 @@ import { type AxisSpec, mapAxes, normalizeBatchAxis } from './vmap-axes.js';
 
 export type { AxisSpec } from './vmap-axes.js';
 
+/** Options of `vmap`: which axis of each argument and of each result is the batch. */
 export interface VmapOptions {
   /**
    * The batch axis of each argument: one number or null for all of them, or an array with one
@@ -152,6 +153,7 @@ function untrace(t: Tensor, axis: number | null, path: string, level: number, si
  *   const perExample = vmap(grad(loss), { inAxes: [null, 0] })(w, xs); // [B, ...w.shape]
  *   // a batched dot product, with the batch of b on its last axis
  *   const dots = vmap((a: Tensor, b: Tensor) => a.mul(b).sum(), { inAxes: [0, -1] })(A, B);
+ * @typeParam F - f's type: the vectorised function takes the same arguments and returns the same type.
  */
 export function vmap<F extends (...args: never[]) => unknown>(
   f: F,

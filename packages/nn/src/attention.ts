@@ -29,6 +29,7 @@ export class KVCache {
     return [nk, nv];
   }
 
+  /** Frees the cached keys and values. */
   dispose(): void {
     this.k?.dispose();
     this.v?.dispose();

@@ -7,6 +7,7 @@
 import { rand, type Tensor, TensorError, tensor } from '@webgrad/tensor';
 import { subSeed } from './init.js';
 
+/** Options of `Batches`. */
 export interface BatchOptions {
   batchSize: number;
   /** Reorder the samples every epoch (default false). */
@@ -90,6 +91,7 @@ export class Batches implements Iterable<Tensor[]> {
     return dropLast ? Math.floor(this.size / batchSize) : Math.ceil(this.size / batchSize);
   }
 
+  /** Iterates over the batches of one epoch. */
   *[Symbol.iterator](): Iterator<Tensor[]> {
     const indices = batchIndices(this.size, { ...this.options, epoch: this.epoch++ });
     const device = this.tensors[0]?.device;

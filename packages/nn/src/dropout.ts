@@ -22,6 +22,7 @@ export class Dropout extends Module {
     this.seed = opts.seed;
   }
 
+  /** In training mode, zeroes each element with probability p and scales the rest by 1 / (1 - p); in eval mode, the identity. */
   forward(x: Tensor): Tensor {
     if (!this.training || this.p === 0) return x;
     if (this.p === 1) return x.mul(0);

@@ -4,6 +4,7 @@ import { type Device, rand, type Tensor, TensorError, tensor, tidy } from '@webg
 import type { KVCache } from './attention.js';
 import { subSeed } from './init.js';
 
+/** Options of `generate`: how many tokens, and how to sample them. */
 export interface GenerateOptions {
   maxNewTokens: number;
   /** Divides the logits; 0 means greedy (argmax, ties to the lowest id). Default 1. */
@@ -17,8 +18,11 @@ export interface GenerateOptions {
 /** What `generate` needs of a model (GPT implements it). */
 export interface CausalLM {
   readonly config: { readonly blockSize: number; readonly vocabSize: number };
+  /** One fresh KV cache per attention layer. */
   newCaches(): KVCache[];
+  /** Its parameters (their device is where `generate` puts the tokens). */
   parameters(): Tensor[];
+  /** Logits [B, T, vocabSize] for token ids [B, T], using and extending `caches`. */
   forward(idx: Tensor, opts?: { caches?: KVCache[] }): Tensor;
 }
 

@@ -13,6 +13,7 @@ import { MLP } from './mlp.js';
 import { Module } from './module.js';
 import { LayerNorm } from './norm.js';
 
+/** The shape of a GPT (nanoGPT's GPTConfig), with the why of each field inline. */
 export interface GPTConfig {
   /** Number of distinct tokens: embedding rows and logits per position. */
   vocabSize: number;

@@ -129,6 +129,7 @@ export function fromHFGPT2StateDict(
   return out;
 }
 
+/** Options of `loadGPT2`. */
 export interface LoadGPT2Options {
   device?: Device;
   /** Parameter dtype (default float32; half-precision files are widened on load). */

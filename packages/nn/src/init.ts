@@ -5,6 +5,7 @@
  */
 import { type Device, type DType, rand, randn, type Tensor, TensorError } from '@webgrad/tensor';
 
+/** Options of the initialisers: dtype, device and seed. */
 export interface InitOptions {
   dtype?: DType;
   device?: Device;
@@ -12,7 +13,9 @@ export interface InitOptions {
   seed?: number;
 }
 
+/** The nonlinearity a Kaiming gain is computed for (PyTorch's `calculate_gain`). */
 export type Nonlinearity = 'linear' | 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'selu';
+/** Whether Kaiming init preserves the variance of the forward pass ('fanIn') or of the backward pass ('fanOut'). */
 export type FanMode = 'fanIn' | 'fanOut';
 
 /**
@@ -68,6 +71,7 @@ export function xavierNormal(shape: readonly number[], opts: InitOptions & { gai
   return randn(shape, { ...opts, std: (opts.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut)) });
 }
 
+/** Options of `kaimingUniform` and `kaimingNormal` (PyTorch's `a`, `mode`, `nonlinearity`). */
 export interface KaimingOptions extends InitOptions {
   /** Negative slope of the leaky ReLU that follows (used when nonlinearity is 'leakyRelu'). */
   a?: number;

@@ -4,6 +4,7 @@ import { TensorError } from '@webgrad/tensor';
 import { type InitOptions, kaimingUniform, subSeed, uniform } from './init.js';
 import { Module, parameter } from './module.js';
 
+/** Options of `Linear`. */
 export interface LinearOptions extends InitOptions {
   bias?: boolean;
 }

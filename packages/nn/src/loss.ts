@@ -1,8 +1,10 @@
 /** Loss functions: cross-entropy over class logits, mean squared error (more in losses.ts). */
 import { interpreterOf, isFloat, type Tensor, TensorError, where } from '@webgrad/tensor';
 
+/** How a loss reduces over elements: their mean, their sum, or none (one loss per element). */
 export type Reduction = 'mean' | 'sum' | 'none';
 
+/** Options of `crossEntropy`. */
 export interface CrossEntropyOptions {
   /** Targets equal to this contribute nothing (and are not counted by 'mean'). Default -100. */
   ignoreIndex?: number;

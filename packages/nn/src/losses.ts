@@ -16,6 +16,7 @@ function sameShape(op: string, input: Tensor, target: Tensor): void {
     );
 }
 
+/** Options of `bceWithLogits`. */
 export interface BceWithLogitsOptions {
   /** Per-element rescaling, broadcast against the input. */
   weight?: Tensor;
@@ -40,6 +41,7 @@ export function bceWithLogits(input: Tensor, target: Tensor, opts: BceWithLogits
   return reduceLoss(loss, opts.reduction ?? 'mean', 'bceWithLogits', undefined, loss.shape);
 }
 
+/** Options of `nllLoss`. */
 export interface NllLossOptions {
   /** Per-class weights [C]; 'mean' divides by the sum of the picked weights (PyTorch). */
   weight?: Tensor;

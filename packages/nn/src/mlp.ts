@@ -5,6 +5,7 @@ import { subSeed } from './init.js';
 import { Linear } from './linear.js';
 import { Module } from './module.js';
 
+/** Options of `MLP`. */
 export interface MLPOptions {
   /** Hidden width; default 4 * nEmbd (GPT-2). */
   hidden?: number;
@@ -39,6 +40,7 @@ export class MLP extends Module {
     this.dropout = new Dropout(dropout, { seed: subSeed(seed, 2) });
   }
 
+  /** x [..., C] -> cProj(gelu(cFc(x))) [..., C], with dropout in training mode. */
   forward(x: Tensor): Tensor {
     return this.dropout.forward(this.cProj.forward(this.cFc.forward(x).gelu(this.approximate)));
   }

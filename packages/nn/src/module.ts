@@ -41,6 +41,13 @@ export interface Slot {
 
 const BUFFERS: unique symbol = Symbol('buffers');
 
+/**
+ * The base of every layer and model, as in PyTorch: fields holding Tensors are parameters, fields
+ * holding Modules (or arrays of them) are submodules, found by walking the fields.
+ * @example
+ *   class Net extends Module { fc = new Linear(4, 2); forward(x: Tensor) { return this.fc.forward(x); } }
+ *   new Net().namedParameters().map(([name]) => name) // ['fc.weight', 'fc.bias']
+ */
 export abstract class Module {
   /** Read by Dropout and friends; set with `train()`/`eval()`. */
   training = true;
@@ -105,6 +112,7 @@ export abstract class Module {
     return out;
   }
 
+  /** Every parameter of this module and its submodules, in field order. */
   parameters(): Tensor[] {
     return this.namedParameters().map(([, p]) => p);
   }
@@ -120,6 +128,7 @@ export abstract class Module {
     return n;
   }
 
+  /** Every buffer (a non-parameter tensor registered with `registerBuffer`), by dotted path. */
   namedBuffers(): [string, Tensor][] {
     return this.slots()
       .filter(([, s]) => s.kind === 'buffer')
@@ -132,6 +141,7 @@ export abstract class Module {
     return this;
   }
 
+  /** Inference mode for this module and every submodule (dropout off); returns this. */
   eval(): this {
     return this.train(false);
   }

@@ -37,6 +37,7 @@ export class LayerNorm extends Module {
     this.bias = affine && (opts.bias ?? true) ? parameter(zeros(this.normalizedShape, o)) : undefined;
   }
 
+  /** Normalises over the last axis, then scales (and shifts). */
   forward(x: Tensor): Tensor {
     const axes = trailingAxes('LayerNorm', x, this.normalizedShape);
     const centered = x.sub(x.mean(axes, true));
@@ -68,6 +69,7 @@ export class RMSNorm extends Module {
       : undefined;
   }
 
+  /** x / rms(x) over the last axis, then scaled by `weight`. */
   forward(x: Tensor): Tensor {
     const axes = trailingAxes('RMSNorm', x, this.normalizedShape);
     const eps = this.eps ?? (x.dtype === 'float64' ? 2 ** -52 : 2 ** -23);

@@ -41,6 +41,7 @@ export interface HeaderEntry {
   end: number;
 }
 
+/** The header of a safetensors file: each tensor's dtype, shape and byte range, and the metadata. */
 export interface ParsedHeader {
   entries: HeaderEntry[];
   metadata: Record<string, string>;
@@ -52,6 +53,7 @@ function checkName(name: string, where: string): void {
   if (FORBIDDEN.has(name)) throw new SafetensorsError(`${where}: forbidden key '${name}'`);
 }
 
+/** Options of `serializeSafetensors`. */
 export interface SerializeOptions {
   /**
    * Store float32 tensors in half precision: `'F16'` or `'BF16'` for all of them, or a map from

@@ -10,6 +10,7 @@ export interface ResponseLike {
   readonly ok: boolean;
   readonly status: number;
   readonly url?: string;
+  /** The body's bytes. */
   arrayBuffer(): Promise<ArrayBuffer>;
 }
 

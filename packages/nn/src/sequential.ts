@@ -9,6 +9,7 @@ import { Module } from './module.js';
 /** A layer with a one-tensor forward, or a function such as `relu`. */
 export type SequentialStep = Module | ((x: Tensor) => Tensor);
 
+/** Modules (or functions) applied in order, as torch.nn.Sequential. */
 export class Sequential extends Module {
   readonly #steps: SequentialStep[];
 
@@ -37,6 +38,7 @@ export class Sequential extends Module {
     return this.#steps.at(i);
   }
 
+  /** Applies each step to the output of the one before. */
   forward(x: Tensor): Tensor {
     let y = x;
     for (const s of this.#steps)

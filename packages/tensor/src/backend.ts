@@ -6,6 +6,7 @@
 import type { DType, TypedArray } from './dtype.js';
 import type { KernelPrim, PrimAttrs } from './prims.js';
 
+/** Where a tensor's storage lives. */
 export type Device = 'cpu' | 'webgpu';
 
 /** A strided window onto a backend's storage. `handle` is whatever the backend allocated. */
@@ -17,6 +18,7 @@ export interface View<H = unknown> {
   readonly offset: number;
 }
 
+/** What a device must provide: storage (alloc, write, read, free) and `run`, one kernel per kernel primitive. The CPU and WebGPU backends implement it; `registerBackend` adds one. */
 export interface Backend<H = unknown> {
   readonly device: Device;
   /** Storage for `size` elements of `dtype`, zero-filled. */
@@ -30,6 +32,7 @@ export interface Backend<H = unknown> {
   read(handle: H, dtype: DType, size: number, offset?: number): Promise<TypedArray>;
   /** Synchronous read, where the device allows it (the CPU); same window as `read`. */
   readSync?(handle: H, dtype: DType, size: number, offset?: number): TypedArray;
+  /** Releases storage made by `alloc` (called once its last tensor lets go). */
   free(handle: H, dtype: DType, size: number): void;
   /** Runs a primitive's kernel, writing a fresh contiguous `out`. */
   run<P extends KernelPrim>(prim: P, inputs: readonly View<H>[], out: View<H>, attrs: PrimAttrs[P]): void;
@@ -41,14 +44,17 @@ export interface Backend<H = unknown> {
 
 const backends = new Map<Device, Backend>();
 
+/** Makes `backend` the one for its device (the CPU backend is registered on import; `initWebGPU` registers WebGPU). */
 export function registerBackend(backend: Backend): void {
   backends.set(backend.device, backend);
 }
 
+/** Removes the backend of `device` (tensors on it can no longer run ops). */
 export function unregisterBackend(device: Device): void {
   backends.delete(device);
 }
 
+/** The backend registered for `device`, if any. */
 export function getBackend(device: Device): Backend | undefined {
   return backends.get(device);
 }

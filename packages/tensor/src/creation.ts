@@ -25,11 +25,13 @@ function describe(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
+/** The dtype and device of a new tensor (defaults: float32 for numbers, the default device). */
 export interface CreateOptions {
   dtype?: DType;
   device?: Device;
 }
 
+/** Options of the random creators: a seed on top of dtype and device. */
 export interface RandomOptions extends CreateOptions {
   /** Same seed, same numbers, on every backend. Omitted: the next seed of `manualSeed`'s sequence. */
   seed?: number;
@@ -124,16 +126,20 @@ export function zeros(shape: ShapeArg, options?: CreateOptions): Tensor {
   return fromValues(device, dtype, shapeOf('zeros', shape));
 }
 
+/** A tensor of ones. */
 export function ones(shape: ShapeArg, options?: CreateOptions): Tensor {
   return full(shape, 1, options);
 }
 
+/** Zeros with `t`'s shape, dtype and device (unless `options` say otherwise). */
 export function zerosLike(t: Tensor, options?: CreateOptions): Tensor {
   return zeros(t.shape, { dtype: t.dtype, device: t.device, ...options });
 }
+/** Ones with `t`'s shape, dtype and device (unless `options` say otherwise). */
 export function onesLike(t: Tensor, options?: CreateOptions): Tensor {
   return full(t.shape, 1, { dtype: t.dtype, device: t.device, ...options });
 }
+/** `value` everywhere, with `t`'s shape, dtype and device (unless `options` say otherwise). */
 export function fullLike(t: Tensor, value: number, options?: CreateOptions): Tensor {
   return full(t.shape, value, { dtype: t.dtype, device: t.device, ...options });
 }

@@ -6,6 +6,7 @@ import { fail } from './errors.js';
 let defaultDevice: Device | undefined;
 let noticed = false;
 
+/** The device new tensors go to when their creator is not told one. */
 export function setDefaultDevice(device: Device): void {
   if (device !== 'cpu' && device !== 'webgpu') fail('device', 'setDefaultDevice', `unknown device '${String(device)}'`);
   defaultDevice = device;

@@ -27,7 +27,9 @@ export interface OpRecord<P extends Prim = Prim> {
   readonly attrs: PrimAttrs[P];
 }
 
+/** Told about every primitive `dispatch` runs (autograd's tape is one); see `addObserver`. */
 export interface Observer {
+  /** Called after each primitive, with its inputs, output and attrs. */
   onOp(record: OpRecord): void;
 }
 

@@ -5,8 +5,10 @@
  */
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
 
+/** Every dtype. */
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
 
+/** The typed arrays that hold each dtype's elements (bool as Uint8Array). */
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 /** Typed array constructor for each dtype. */
@@ -27,6 +29,7 @@ export function allocArray(dtype: DType, size: number): TypedArray {
   return new ARRAY_TYPES[dtype](size);
 }
 
+/** Whether `dtype` is float32 or float64. */
 export function isFloat(dtype: DType): boolean {
   return dtype === 'float32' || dtype === 'float64';
 }
@@ -38,6 +41,7 @@ export function isDType(value: unknown): value is DType {
 /** bool < int32 < float32 < float64: the type two operands are promoted to (as in PyTorch). */
 const RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
 
+/** The dtype of a binary op's result (bool < int32 < float32 < float64, as NumPy for these four). */
 export function promoteTypes(a: DType, b: DType): DType {
   return RANK[a] >= RANK[b] ? a : b;
 }

@@ -12,6 +12,7 @@ export type TensorErrorKind =
   | 'state' // an object in the wrong state for the call (a merged adapter, an optimizer without gradients)
   | 'backend'; // a backend failure: WebGPU validation, out-of-memory, device lost
 
+/** The error every op raises on bad input: `kind` says what is wrong, the message names the op and the shapes, dtypes or devices. */
 export class TensorError extends Error {
   readonly kind: TensorErrorKind;
   constructor(kind: TensorErrorKind, message: string, options?: { cause?: unknown }) {

@@ -68,6 +68,7 @@ export function liveTotals(): { tensors: number; bytes: number } {
   return { tensors, bytes };
 }
 
+/** Live tensors and bytes of one device, as `memory()` reports them. */
 export interface MemoryInfo {
   /** Live (not disposed, not collected) tensors, views included. */
   tensors: number;

@@ -17,6 +17,7 @@ import { type DType, isFloat } from './dtype.js';
 import { fail, fmtShape } from './errors.js';
 import { broadcastShapes, reducedShape, type Shape, sizeOf } from './shape.js';
 
+/** The attributes of each primitive (its row's second argument to `dispatch`), by name: the keys of this interface are the primitives. */
 export interface PrimAttrs {
   // unary elementwise
   neg: Record<string, never>;
@@ -93,8 +94,10 @@ export interface PrimAttrs {
   argsort: { axis: number; descending: boolean };
 }
 
+/** The name of a primitive: a row of `PRIMS`. */
 export type Prim = keyof PrimAttrs;
 
+/** How `dispatch` treats a primitive: elementwise, reduction, view (no kernel), movement or matmul. */
 export type PrimKind = 'unary' | 'binary' | 'ternary' | 'reduce' | 'view' | 'movement' | 'matmul';
 
 /** What a shape rule sees of an operand. */
@@ -103,6 +106,7 @@ export interface Meta {
   readonly dtype: DType;
 }
 
+/** A shape rule's answer: the output's shape and dtype. */
 export interface OutMeta {
   shape: number[];
   dtype: DType;
@@ -116,6 +120,7 @@ export interface PrimSpec<P extends Prim> {
 }
 
 export type ViewPrim = 'reshape' | 'permute' | 'expand' | 'slice';
+/** The primitives that run a backend kernel (every one except the views). */
 export type KernelPrim = Exclude<Prim, ViewPrim>;
 
 // ---- dtype and shape rules shared by several rows ------------------------------------------
@@ -166,6 +171,7 @@ function first(inputs: readonly Meta[]): Meta {
 
 // ---- the table -------------------------------------------------------------------------------
 
+/** THE primitive table: each primitive's kind, arity and shape/dtype rule; the only ops a backend implements. */
 export const PRIMS = {
   neg: {
     kind: 'unary',

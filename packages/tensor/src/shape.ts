@@ -4,8 +4,10 @@
  */
 import { fail, fmtShape } from './errors.js';
 
+/** A tensor's sizes, one per axis. */
 export type Shape = readonly number[];
 
+/** The number of elements of a tensor of `shape` (1 for []). */
 export function sizeOf(shape: Shape): number {
   let n = 1;
   for (const d of shape) n *= d;

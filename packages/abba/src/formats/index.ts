@@ -9,6 +9,7 @@ import type { AdapterFormat, AdapterFormatName } from './types.js';
 
 export type { AdapterFiles, AdapterFormat, AdapterFormatName } from './types.js';
 
+/** Every adapter file format by name (see `AdapterFormatName`). */
 export const FORMATS: Readonly<Record<AdapterFormatName, AdapterFormat>> = {
   'peft-lora': peftLora,
   'peft-hira': peftHira,

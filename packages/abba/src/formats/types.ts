@@ -16,6 +16,7 @@ export interface AdapterFiles {
   tensors: Record<string, Tensor>;
 }
 
+/** One adapter file format: recognises, writes and reads the files of one adapter method. */
 export interface AdapterFormat {
   readonly name: AdapterFormatName;
   /** The adapter method whose layers this format stores. */

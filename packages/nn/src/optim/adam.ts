@@ -2,6 +2,7 @@
 import { type Tensor, TensorError, zerosLike } from '@webgrad/tensor';
 import { Optimizer, type ParamState, type Params } from './optimizer.js';
 
+/** Options of `Adam` and `AdamW`. */
 export interface AdamOptions {
   lr: number;
   betas: [number, number];

@@ -45,6 +45,7 @@ function checkParamsArgument(name: string, params: unknown): void {
   });
 }
 
+/** The base of SGD, Adam and AdamW: parameter groups with their own options, `step()` from each parameter's `.grad`, `zeroGrad()`, and state that can be saved and restored. */
 export abstract class Optimizer<H extends { lr: number }> {
   readonly paramGroups: (H & { params: Tensor[] })[];
   protected readonly state = new Map<Tensor, ParamState>();

@@ -2,6 +2,7 @@
 import { detach, type Tensor, TensorError } from '@webgrad/tensor';
 import { Optimizer, type ParamState, type Params } from './optimizer.js';
 
+/** Options of `SGD`. */
 export interface SGDOptions {
   lr: number;
   momentum: number;

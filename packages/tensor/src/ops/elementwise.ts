@@ -14,6 +14,7 @@ export function scalarLike(value: number, like: Tensor, dtype: DType = like.dtyp
   return fromValues(like.device, dtype, [], [coerceScalar(value, dtype)]);
 }
 
+/** A copy of `x` converted to `dtype` (float to int32 truncates toward zero and saturates). */
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (!isDType(dtype)) fail('dtype', 'cast', `unsupported dtype '${String(dtype)}'; supported: ${DTYPES.join(', ')}`);
   return x.dtype === dtype ? x : dispatch('cast', [x], { dtype });
@@ -49,8 +50,11 @@ function asFloat(x: Tensor): Tensor {
   return isFloat(x.dtype) ? x : cast(x, 'float32');
 }
 
+/** Elementwise a + b, broadcasting and promoting dtypes. */
 export const add = binary('add');
+/** Elementwise a - b, broadcasting and promoting dtypes. */
 export const sub = binary('sub');
+/** Elementwise a * b, broadcasting and promoting dtypes. */
 export const mul = binary('mul');
 
 /**
@@ -100,9 +104,12 @@ export const floorDiv = binary('floorDiv');
 export const remainder = binary('remainder');
 /** Elementwise maximum; NaN propagates. */
 export const maximum = binary('max');
+/** Bool tensor: a < b, broadcasting. */
 export const lt = binary('cmplt');
+/** Bool tensor: a == b, broadcasting. */
 export const eq = binary('cmpeq');
 
+/** Elementwise minimum of a and b, broadcasting. */
 export function minimum(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = promote('minimum', a, b);
   return flipOrder(maximum(flipOrder(x), flipOrder(y)));
@@ -115,34 +122,43 @@ export function minimum(a: TensorLike, b: TensorLike): Tensor {
 export function flipOrder(x: Tensor): Tensor {
   return x.dtype === 'int32' ? sub(neg(x), 1) : neg(x);
 }
+/** Bool tensor: a > b, broadcasting. */
 export function gt(a: TensorLike, b: TensorLike): Tensor {
   return lt(b, a);
 }
 // le/ge as lt-or-eq, not as not-gt: comparisons with NaN must be false (IEEE, NumPy).
+/** Bool tensor: a <= b, broadcasting. */
 export function le(a: TensorLike, b: TensorLike): Tensor {
   return logicalOr(lt(a, b), eq(a, b));
 }
+/** Bool tensor: a >= b, broadcasting. */
 export function ge(a: TensorLike, b: TensorLike): Tensor {
   return logicalOr(gt(a, b), eq(a, b));
 }
+/** Bool tensor: a != b, broadcasting. */
 export function ne(a: TensorLike, b: TensorLike): Tensor {
   return logicalNot(eq(a, b));
 }
+/** Bool tensor: not x (nonzero counts as true). */
 export function logicalNot(x: Tensor): Tensor {
   if (x.dtype !== 'bool') fail('dtype', 'logicalNot', `expects a bool tensor, got ${x.dtype}`);
   return eq(x, scalarLike(0, x));
 }
 
+/** Bool tensor: a or b (nonzero counts as true), broadcasting. */
 export function logicalOr(a: Tensor, b: Tensor): Tensor {
   return where(a, a, b);
 }
+/** Bool tensor: a and b (nonzero counts as true), broadcasting. */
 export function logicalAnd(a: Tensor, b: Tensor): Tensor {
   return where(a, b, a);
 }
 
+/** Elementwise -x. */
 export function neg(x: Tensor): Tensor {
   return dispatch('neg', [x], {});
 }
+/** Elementwise e^x (integers become float32). */
 export function exp(x: Tensor): Tensor {
   return dispatch('exp', [asFloat(x)], {});
 }
@@ -150,27 +166,35 @@ export function exp(x: Tensor): Tensor {
 export function log(x: Tensor): Tensor {
   return dispatch('log', [asFloat(x)], {});
 }
+/** Elementwise square root (integers become float32). */
 export function sqrt(x: Tensor): Tensor {
   return dispatch('sqrt', [asFloat(x)], {});
 }
+/** Elementwise sine (integers become float32). */
 export function sin(x: Tensor): Tensor {
   return dispatch('sin', [asFloat(x)], {});
 }
+/** Elementwise cosine (integers become float32). */
 export function cos(x: Tensor): Tensor {
   return dispatch('cos', [asFloat(x)], {});
 }
+/** Elementwise hyperbolic tangent (integers become float32). */
 export function tanh(x: Tensor): Tensor {
   return dispatch('tanh', [asFloat(x)], {});
 }
+/** Elementwise error function (integers become float32). */
 export function erf(x: Tensor): Tensor {
   return dispatch('erf', [asFloat(x)], {});
 }
+/** Elementwise x * x. */
 export function square(x: Tensor): Tensor {
   return mul(x, x);
 }
+/** Elementwise 1 / x. */
 export function reciprocal(x: Tensor): Tensor {
   return div(1, asFloat(x));
 }
+/** Elementwise 1 / sqrt(x). */
 export function rsqrt(x: Tensor): Tensor {
   return reciprocal(sqrt(x));
 }

@@ -65,6 +65,7 @@ export function toNested(dtype: DType, shape: readonly number[], data: TypedArra
   return build(0, 0, size);
 }
 
+/** The values of `t` as nested JavaScript arrays (bools as booleans), read back from any device. */
 export async function readArray(t: Tensor): Promise<NestedArray> {
   return toNested(t.dtype, t.shape, await readData(t));
 }

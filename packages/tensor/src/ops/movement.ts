@@ -5,6 +5,7 @@ import { inferReshape, normalizeAxes, normalizeAxis } from '../shape.js';
 import { type Axis, Tensor } from '../tensor.js';
 import { cast, eq, lt, promote, where } from './elementwise.js';
 
+/** The same elements in a new shape (one -1 is inferred); a view when the strides allow, else a copy. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const to = inferReshape('reshape', x.shape, shape);
   if (to.length === x.ndim && to.every((d, i) => d === x.shape[i])) return x;
@@ -18,6 +19,7 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   return dispatch('permute', [x], { perm: p });
 }
 
+/** Swaps axes `a` and `b` (a view). */
 export function swapAxes(x: Tensor, a: number, b: number): Tensor {
   const perm = x.shape.map((_, i) => i);
   const [i, j] = [normalizeAxis('swapAxes', a, x.ndim), normalizeAxis('swapAxes', b, x.ndim)];
@@ -98,6 +100,7 @@ function backwardRange(d: number, a: number | undefined, b: number | undefined):
   return [start, Math.min(start, stop)];
 }
 
+/** Drops size-1 axes (all of them, or those in `axis`): a view. */
 export function squeeze(x: Tensor, axis?: Axis): Tensor {
   const axes =
     axis === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes('squeeze', axis, x.ndim);
@@ -109,6 +112,7 @@ export function squeeze(x: Tensor, axis?: Axis): Tensor {
   );
 }
 
+/** Inserts a size-1 axis at `axis`: a view. */
 export function unsqueeze(x: Tensor, axis: number): Tensor {
   const a = normalizeAxis('unsqueeze', axis, x.ndim + 1);
   const shape = [...x.shape];
@@ -116,6 +120,7 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
   return reshape(x, shape);
 }
 
+/** Merges axes startAxis..endAxis (default all) into one. */
 export function flatten(x: Tensor, startAxis = 0, endAxis = -1): Tensor {
   if (x.ndim === 0) return reshape(x, [1]);
   const [s, e] = [normalizeAxis('flatten', startAxis, x.ndim), normalizeAxis('flatten', endAxis, x.ndim)];
@@ -154,6 +159,7 @@ export function pad(x: Tensor, widths: readonly (readonly [number, number])[], v
   return dispatch('pad', [x], { low, high, interior: x.shape.map(() => 0), value });
 }
 
+/** Joins tensors along an existing axis; they must agree on every other axis. */
 export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   const first = tensors[0] ?? fail('shape', 'concat', 'needs at least one tensor');
   const ax = normalizeAxis('concat', axis, first.ndim);
@@ -161,6 +167,7 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   return dispatch('concat', tensors, { axis: ax });
 }
 
+/** Joins same-shaped tensors along a new axis. */
 export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
   const first = tensors[0] ?? fail('shape', 'stack', 'needs at least one tensor');
   const ax = normalizeAxis('stack', axis, first.ndim + 1);

@@ -40,6 +40,7 @@ export function isfinite(x: Tensor): Tensor {
   return isFloat(x.dtype) ? lt(abs(x), Number.POSITIVE_INFINITY) : eq(x, x);
 }
 
+/** Tolerances of `allclose` and `isclose` (NumPy's). */
 export interface CloseOptions {
   /** Relative tolerance (default 1e-5, NumPy's). */
   rtol?: number;

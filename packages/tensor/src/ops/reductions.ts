@@ -21,6 +21,7 @@ export function sum(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   return reduce('sum', x.dtype === 'bool' ? cast(x, 'int32') : x, axis, keepdims);
 }
 
+/** Product over `axis` (all elements when omitted); bool counts as int32. */
 export function prod(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   return reduce('prod', x.dtype === 'bool' ? cast(x, 'int32') : x, axis, keepdims);
 }
@@ -30,6 +31,7 @@ export function max(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   return reduce('maxReduce', x, axis, keepdims);
 }
 
+/** Minimum over `axis` (all elements when omitted); NaN propagates. */
 export function min(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   requireNonEmpty('min', x, axis);
   return flipOrder(max(flipOrder(x), axis, keepdims));
@@ -90,6 +92,7 @@ export function argmax(x: Tensor, axis?: number, keepdims = false): Tensor {
   return argExtreme('argmax', x, axis, keepdims);
 }
 
+/** Index (int32) of the first minimum along `axis` (flattened when omitted); NaN counts as minimal. */
 export function argmin(x: Tensor, axis?: number, keepdims = false): Tensor {
   return argExtreme('argmin', flipOrder(x.dtype === 'bool' ? cast(x, 'int32') : x), axis, keepdims, x);
 }

@@ -10,6 +10,7 @@ import { normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { gather, reshape, slice } from './movement.js';
 
+/** Options of `sort` and `argsort`. */
 export interface SortOptions {
   /** Largest first (default false). */
   descending?: boolean;
@@ -36,6 +37,7 @@ export function sort(x: Tensor, axis = -1, options: SortOptions = {}): Tensor {
   return gather(x, argsort(x, ax, options), ax);
 }
 
+/** Options of `topk`. */
 export interface TopkOptions {
   /** The k largest (default true) or the k smallest. */
   largest?: boolean;

@@ -12,6 +12,7 @@ import type { Tensor } from '../tensor.js';
 import { readData } from './io.js';
 import { type Columns, jacobiSvd, mulW, mulWt, orthonormalize } from './svd-dense.js';
 
+/** A (truncated) singular value decomposition w = u diag(s) v^T. */
 export interface SvdResult {
   /** [m, k] left singular vectors (orthonormal columns). */
   u: Tensor;
@@ -21,6 +22,7 @@ export interface SvdResult {
   v: Tensor;
 }
 
+/** Options of `svdLowRank` (randomised subspace iteration). */
 export interface SvdLowRankOptions {
   /** Power (subspace) iterations; each sharpens a slowly decaying spectrum. Default 2. */
   niter?: number;

@@ -10,4 +10,5 @@
 import { platform as selected } from '#platform';
 import type { Platform } from './types.js';
 
+/** The runtime's platform module (Node's or the browser's, chosen by the `browser` export condition). */
 export const platform: Platform = selected;

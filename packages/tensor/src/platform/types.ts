@@ -39,6 +39,7 @@ export type GpuRoute = 'vulkan' | 'opengles' | 'browser';
 /** The adapter choices `initWebGPU({ adapter })` accepts. */
 export type AdapterChoice = 'auto' | 'vulkan' | 'opengles';
 
+/** What the library needs from its runtime (see this file's header); `platform` is the one in use. */
 export interface Platform {
   readonly name: 'node' | 'browser';
   /** A fresh async context (a fallback with documented limits where the runtime has none). */
@@ -59,12 +60,14 @@ export interface Platform {
   sharedMemoryUsable(): boolean;
   /** File I/O (Node only; in a browser these throw a TensorError pointing to the byte-level API). */
   readFile(path: string): Promise<Uint8Array>;
+  /** Writes `data` to `path` (Node only). */
   writeFile(path: string, data: Uint8Array | string): Promise<void>;
   /**
    * Writes via a temp file in the same directory, fsynced and renamed over `path`: readers see the
    * old file or the new one, never a partial write.
    */
   writeFileAtomic(path: string, data: Uint8Array | string): Promise<void>;
+  /** Renames a file (Node only). */
   rename(from: string, to: string): Promise<void>;
   /** Creates `path` and its parents; fine if it exists. */
   mkdir(path: string): Promise<void>;

@@ -60,6 +60,7 @@ const KERNELS: { [P in KernelPrim]: CpuKernel<P> } = {
 /** Freed arrays kept for reuse, per backend (see pool.ts); beyond this they go to the GC. */
 const POOL_BYTES = 64 * 1024 * 1024;
 
+/** The CPU backend: typed arrays in a reuse pool, and kernels from the generated WebAssembly set where the engine supports SIMD128, else the TypeScript reference kernels. */
 export class CpuBackend implements Backend<TypedArray> {
   readonly device = 'cpu' as const;
   private readonly pool = new ArrayPool(POOL_BYTES);

@@ -28,6 +28,7 @@ function noFloat64(op: string, dtype: DType): void {
   if (dtype === 'float64') fail('device', op, 'webgpu has no float64 (WGSL lacks f64); cast to float32 first');
 }
 
+/** The WebGPU backend: pooled GPU buffers, WGSL kernels generated per primitive (with elementwise fusion), dispatches batched into shared command encoders. */
 export class WebGpuBackend implements Backend<GpuHandle> {
   readonly device = 'webgpu' as const;
   readonly errors: ErrorTracker;

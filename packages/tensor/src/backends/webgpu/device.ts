@@ -14,6 +14,7 @@ import type { WebGpuBackend } from './backend.js';
 
 export type { AdapterChoice } from '../../platform/types.js';
 
+/** Options of `initWebGPU`. */
 export interface InitWebGPUOptions {
   /** Which Dawn backend to use in Node; default `WEBGRAD_ADAPTER` or 'auto' (Vulkan, then OpenGL ES; in a browser, its own). */
   adapter?: AdapterChoice;
@@ -21,6 +22,7 @@ export interface InitWebGPUOptions {
   setDefault?: boolean;
 }
 
+/** Which WebGPU adapter `initWebGPU` got (`adapterInfo()`). */
 export interface AdapterInfo {
   /** 'browser' when the adapter came from `navigator.gpu`. */
   backend: GpuRoute;

@@ -8,6 +8,7 @@ import { fail } from '../../../errors.js';
 import { cpuCount, setting as env } from './host.js';
 import { sharedMemoryAvailable, simdAvailable } from './simd.js';
 
+/** Which CPU kernels run: the TypeScript reference loops ('ts') or the generated WebAssembly ones ('wasm'). */
 export type CpuKernelSet = 'ts' | 'wasm';
 
 /** Two cores already double matmul; more threads cost handshakes on small problems. */
