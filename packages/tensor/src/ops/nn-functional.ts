@@ -1,7 +1,7 @@
 /** Functions neural-network code reaches for, as composites. */
 import { normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { div, exp, sub } from './elementwise.js';
+import { exp, mul, reciprocal, sub } from './elementwise.js';
 import { detach } from './movement.js';
 import { logsumexp, max, sum } from './reductions.js';
 
@@ -11,7 +11,9 @@ export function softmax(x: Tensor, axis = -1): Tensor {
   // Nothing to normalise: the (empty) result, as in PyTorch, rather than max's empty-axis error.
   if (x.shape[ax] === 0) return exp(sub(x, x));
   const e = exp(sub(x, detach(max(x, ax, true))));
-  return div(e, sum(e, ax, true));
+  // e * (1 / Σe), not e / Σe: the reciprocal is one value per lane, and the backward pass of a
+  // product is two full-size ops where a quotient's is four (d(a/b)/db = -(a/b)/b).
+  return mul(e, reciprocal(sum(e, ax, true)));
 }
 
 /** x - logsumexp(x) along `axis`: stable where log(softmax(x)) would underflow to -Infinity. */
