@@ -5,7 +5,7 @@ import { dispatch } from '../dispatch.js';
 import { fail, fmtShape } from '../errors.js';
 import { normalizeAxes, normalizeAxis } from '../shape.js';
 import type { Axis, Tensor } from '../tensor.js';
-import { abs, add, cast, div, eq, exp, flipOrder, log, logicalOr, lt, mul, ne, sub, where } from './elementwise.js';
+import { add, cast, div, eq, exp, flipOrder, log, logicalOr, mul, ne, sub, where } from './elementwise.js';
 import { detach, reshape } from './movement.js';
 
 type ReducePrim = 'sum' | 'maxReduce' | 'prod';
@@ -77,7 +77,8 @@ export function logsumexp(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   // Over an empty axis the sum is 0 and the result -Infinity (PyTorch); there is no max to shift by.
   const empty = reducesEmpty(x, axis);
   const m = empty ? undefined : detach(max(x, axis, true));
-  const shift = m ? where(lt(abs(m), Number.POSITIVE_INFINITY), m, 0) : 0;
+  // Shift by m where it is finite (m - m is 0 exactly there, NaN at +-Infinity and NaN), else by 0.
+  const shift = m ? where(eq(sub(m, m), 0), m, 0) : 0;
   const out = add(log(sum(exp(sub(x, shift)), axis, true)), shift);
   if (keepdims) return out;
   const axes = normalizeAxes('logsumexp', axis, x.ndim);
