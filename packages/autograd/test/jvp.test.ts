@@ -304,3 +304,14 @@ describe('tidy', () => {
     close(t, [2, 4]);
   });
 });
+
+describe('empty reductions', () => {
+  it('the mean over an empty axis is a NaN constant: its tangent is 0 (an empty Jacobian), like its cotangent', () => {
+    const x = tensor(new Float64Array(0), { dtype: 'float64', shape: [2, 0] });
+    const [y, t] = jvp((x: Tensor) => x.mean(1), [x], [onesLike(x)]);
+    expect(Array.from(y.dataSync())).toEqual([Number.NaN, Number.NaN]);
+    expect(Array.from(t.dataSync())).toEqual([0, 0]);
+    const [, pullback] = vjp((x: Tensor) => x.mean(1), x);
+    expect(pullback(onesLike(y))[0]?.shape).toEqual([2, 0]);
+  });
+});

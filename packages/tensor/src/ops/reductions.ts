@@ -1,6 +1,6 @@
 /** Reductions over any set of axes (`undefined` = all), with keepdims. */
 
-import { arangeAlong } from '../creation.js';
+import { arangeAlong, full } from '../creation.js';
 import { dispatch } from '../dispatch.js';
 import { fail, fmtShape } from '../errors.js';
 import { normalizeAxes, normalizeAxis } from '../shape.js';
@@ -58,7 +58,12 @@ function countOf(x: Tensor, axis: Axis | undefined): number {
 /** Arithmetic mean; integer input gives float32. The mean of nothing is NaN. */
 export function mean(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   const xf = x.dtype === 'float64' || x.dtype === 'float32' ? x : cast(x, 'float32');
-  return div(sum(xf, axis, keepdims), countOf(x, axis));
+  const total = sum(xf, axis, keepdims);
+  const n = countOf(x, axis);
+  // The mean of an empty group is NaN (NumPy) and depends on no element of x: a constant, whose
+  // derivative is 0 (an empty Jacobian), not the 0/0 that dividing the sum's tangent would give.
+  if (n === 0) return full(total.shape, Number.NaN, { dtype: total.dtype, device: total.device });
+  return div(total, n);
 }
 
 /** Variance with `correction` (0: population, 1: Bessel's unbiased estimate). */
