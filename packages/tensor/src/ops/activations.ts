@@ -19,12 +19,14 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
 /**
  * Gaussian error linear unit. 'none': x Φ(x) = x (1 + erf(x / √2)) / 2 (exact);
- * 'tanh': the approximation x (1 + tanh(√(2/π) (x + 0.044715 x³))) / 2 used by GPT-2.
+ * 'tanh': the approximation x (1 + tanh(√(2/π) (x + 0.044715 x³))) / 2 used by GPT-2, with the
+ * tanh's argument factored as x (√(2/π) + 0.044715 √(2/π) x²): one op fewer forward, two fewer
+ * backward than the cube.
  */
 export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
   const inner =
     approximate === 'tanh'
-      ? tanh(mul(add(x, mul(mul(mul(x, x), x), 0.044715)), SQRT_2_OVER_PI))
+      ? tanh(mul(x, add(mul(mul(x, x), 0.044715 * SQRT_2_OVER_PI), SQRT_2_OVER_PI)))
       : erf(mul(x, Math.SQRT1_2));
   return mul(mul(x, 0.5), add(inner, 1));
 }
