@@ -16,7 +16,8 @@ export interface ReconArgs {
   /** One ABBA fit per entry (restarts); repeated inits get different seeds. */
   abbaInits: AbbaInit[];
   loraAdam: boolean;
-  seed: number;
+  /** Target seeds: each draws every target, W0 and init afresh; tables give mean ± sd over them. */
+  seeds: number[];
   out: string;
   /** Directory holding the base and fine-tuned checkpoints, or undefined (kind skipped). */
   realUpdates: string | undefined;
@@ -36,7 +37,7 @@ export const DEFAULTS: ReconArgs = {
   minLr: 3e-4,
   abbaInits: ['svd', 'random', 'random'],
   loraAdam: true,
-  seed: 0,
+  seeds: [0],
   // examples/out/reconstruction, wherever the program is started from (this file runs from dist/).
   out: join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'out', 'reconstruction'),
   realUpdates: undefined,
@@ -53,7 +54,8 @@ export const USAGE = `usage: pnpm --filter examples reconstruction [options]
   --lr X --min-lr X       cosine schedule from lr to min-lr (default ${DEFAULTS.lr}, ${DEFAULTS.minLr})
   --abba-inits LIST       one ABBA fit per entry, svd|random (default ${DEFAULTS.abbaInits.join(',')})
   --no-lora-adam          skip the LoRA-by-Adam optimiser check
-  --seed N                seed of targets, W0 and inits (default ${DEFAULTS.seed})
+  --seeds LIST            seeds of targets, W0 and inits; mean ± sd over them (default ${DEFAULTS.seeds.join(',')})
+  --seed N                one seed (same as --seeds N)
   --out DIR               output folder (default examples/out/reconstruction)
   --real-updates DIR      folder with two checkpoints of the tiny GPT, base and fully fine-tuned;
                           targets are the per-layer differences of their 2-d weights
@@ -80,6 +82,7 @@ export function parseReconArgs(argv: readonly string[]): ReconArgs {
       'abba-inits': { type: 'string' },
       'no-lora-adam': { type: 'boolean' },
       seed: { type: 'string' },
+      seeds: { type: 'string' },
       out: { type: 'string' },
       'real-updates': { type: 'string' },
       'base-name': { type: 'string' },
@@ -100,7 +103,7 @@ export function parseReconArgs(argv: readonly string[]): ReconArgs {
     minLr: v['min-lr'] ? Number(v['min-lr']) : DEFAULTS.minLr,
     abbaInits: v['abba-inits'] ? (v['abba-inits'].split(',') as AbbaInit[]) : DEFAULTS.abbaInits,
     loraAdam: !v['no-lora-adam'],
-    seed: v.seed ? Number(v.seed) : DEFAULTS.seed,
+    seeds: v.seeds ? intList(v.seeds) : v.seed ? [Number(v.seed)] : DEFAULTS.seeds,
     out: v.out ?? DEFAULTS.out,
     realUpdates: v['real-updates'],
     baseName: v['base-name'] ?? DEFAULTS.baseName,
@@ -112,6 +115,8 @@ export function parseReconArgs(argv: readonly string[]): ReconArgs {
     a.budgets.some((r) => !Number.isInteger(r) || r < 2 || r % 2 !== 0) && 'budgets must be even integers >= 2',
     a.kinds.some((k) => !SYNTHETIC_KINDS.includes(k)) && `kinds must be among ${SYNTHETIC_KINDS.join(',')}`,
     !(Number.isInteger(a.steps) && a.steps > 0) && 'steps must be a positive integer',
+    (a.seeds.length === 0 || a.seeds.some((x) => !Number.isInteger(x) || x < 0)) &&
+      'seeds must be a list of non-negative integers',
     !(a.lr > 0 && a.minLr >= 0) && 'lr must be > 0 and min-lr >= 0',
     (a.abbaInits.length === 0 || a.abbaInits.some((i) => i !== 'svd' && i !== 'random')) &&
       'abba-inits must be a list of svd|random',

@@ -6,6 +6,8 @@
 /** One target at one trainable-parameter budget r (m + n). */
 export interface ResultRow {
   kind: string;
+  /** Seed of the target (and W0, inits). */
+  seed: number;
   m: number;
   n: number;
   r: number;
@@ -29,6 +31,7 @@ export interface ResultRow {
 /** One Adam fit. */
 export interface FitRecord {
   kind: string;
+  seed: number;
   r: number;
   method: string;
   relErr: number;
@@ -42,7 +45,7 @@ export function fmtErr(v: number | undefined): string {
   return v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(4);
 }
 
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
@@ -66,6 +69,7 @@ export function bestMethod(row: ResultRow): string {
 export function formatResultsTable(rows: readonly ResultRow[]): string {
   const header = [
     'target',
+    'seed',
     'm x n',
     'r',
     'params',
@@ -80,6 +84,7 @@ export function formatResultsTable(rows: readonly ResultRow[]): string {
   ];
   const body = rows.map((x) => [
     x.kind,
+    String(x.seed),
     `${x.m} x ${x.n}`,
     String(x.r),
     String(x.params),
@@ -97,9 +102,10 @@ export function formatResultsTable(rows: readonly ResultRow[]): string {
 
 /** Every Adam fit: init, steps, lr, final error, and how much the last 10% of steps still gained. */
 export function formatFitTable(fits: readonly FitRecord[]): string {
-  const header = ['target', 'r', 'fit', 'steps', 'peak lr', 'rel. error', 'gain in last 10% of steps'];
+  const header = ['target', 'seed', 'r', 'fit', 'steps', 'peak lr', 'rel. error', 'gain in last 10% of steps'];
   const body = fits.map((f) => [
     f.kind,
+    String(f.seed),
     String(f.r),
     f.method,
     String(f.steps),

@@ -18,6 +18,7 @@ export interface RunOptions extends FitOptions {
 
 export interface CurveRecord {
   kind: string;
+  seed: number;
   r: number;
   label: string;
   curve: [number, number][];
@@ -47,6 +48,7 @@ export async function runTarget(target: Target, o: RunOptions, log: (s: string) 
     const record = (f: FitResult) => {
       out.fits.push({
         kind: target.kind,
+        seed: o.seed,
         r,
         method: f.label,
         relErr: f.relErr,
@@ -54,7 +56,7 @@ export async function runTarget(target: Target, o: RunOptions, log: (s: string) 
         lr: f.lr,
         lastTenthDrop: f.lastTenthDrop,
       });
-      out.curves.push({ kind: target.kind, r, label: f.label, curve: f.curve });
+      out.curves.push({ kind: target.kind, seed: o.seed, r, label: f.label, curve: f.curve });
     };
     const fitOne = (p: Parametrization): FitResult => {
       const f = fitByAdam(target.t, p, o);
@@ -86,6 +88,7 @@ export async function runTarget(target: Target, o: RunOptions, log: (s: string) 
     }
     out.rows.push({
       kind: target.kind,
+      seed: o.seed,
       m,
       n,
       r,

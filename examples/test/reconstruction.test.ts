@@ -12,6 +12,7 @@ import { plotsFor } from '../reconstruction/plots.js';
 import { loadRealUpdates, realUpdatesProblem } from '../reconstruction/real-updates.js';
 import { bestMethod, formatFitTable, formatResultsTable, type ResultRow } from '../reconstruction/report.js';
 import { runTarget } from '../reconstruction/run.js';
+import { formatSummaryTable, meanRows } from '../reconstruction/summary.js';
 import { eckartYoungError, loraSvdFit, numericalRank, singularValues } from '../reconstruction/svd-baseline.js';
 import {
   HADAMARD_RANKS,
@@ -103,6 +104,7 @@ describe('ABBA fitter', () => {
 
 const row = (over: Partial<ResultRow> = {}): ResultRow => ({
   kind: 'gaussian',
+  seed: 0,
   m: 8,
   n: 6,
   r: 4,
@@ -121,18 +123,18 @@ describe('results table', () => {
   it('formats one Markdown row per record with 4-decimal errors', () => {
     const lines = formatResultsTable([row(), row({ kind: 'decay-exp', loraAdam: undefined, abba: 0.5 })]).split('\n');
     expect(lines).toHaveLength(4);
-    expect(lines[0]).toMatch(/^\| target \| m x n \| r \| params \| LoRA-SVD/);
+    expect(lines[0]).toMatch(/^\| target \| seed \| m x n \| r \| params \| LoRA-SVD/);
     expect(lines[1]).toMatch(/^\| --- \|/);
     expect(lines[2]).toBe(
-      '| gaussian | 8 x 6 | 4 | 56 | 0.5000 | 0.5000 | 0.4000 | abba/svd#0 | 4 / 4 | 0.7000 | 0.800 | ABBA |',
+      '| gaussian | 0 | 8 x 6 | 4 | 56 | 0.5000 | 0.5000 | 0.4000 | abba/svd#0 | 4 / 4 | 0.7000 | 0.800 | ABBA |',
     );
     expect(lines[3]).toContain('| - |'); // no LoRA-Adam value
     expect(lines[3]?.endsWith('| 1.000 | LoRA-SVD |')).toBe(true); // ties go to LoRA-SVD
     expect(bestMethod(row({ hira: 0.1 }))).toBe('HiRA');
     const fits = formatFitTable([
-      { kind: 'g', r: 4, method: 'hira', relErr: 0.25, steps: 10, lr: 0.03, lastTenthDrop: 0.001 },
+      { kind: 'g', seed: 1, r: 4, method: 'hira', relErr: 0.25, steps: 10, lr: 0.03, lastTenthDrop: 0.001 },
     ]);
-    expect(fits.split('\n')[2]).toBe('| g | 4 | hira | 10 | 0.03 | 0.2500 | 0.100% |');
+    expect(fits.split('\n')[2]).toBe('| g | 1 | 4 | hira | 10 | 0.03 | 0.2500 | 0.100% |');
   });
 
   it('draws the plots as SVG documents', () => {
@@ -142,6 +144,7 @@ describe('results table', () => {
       [
         {
           kind: 'gaussian',
+          seed: 0,
           r: 8,
           label: 'hira',
           curve: [
@@ -155,6 +158,28 @@ describe('results table', () => {
     expect(files.map(([f]) => f)).toEqual(['error-vs-r.svg', 'loss-curves.svg', 'bars.svg']);
     for (const [, svg] of files) expect(svg).toMatch(/^<svg [\s\S]*<\/svg>\n$/);
     expect(() => groupedBarsSvg(['a'], [{ name: 'x', values: [1, 2] }])).toThrow(/2 values for 1 groups/);
+  });
+});
+
+describe('summary over seeds', () => {
+  it('gives mean ± sd per target and budget, the budget as a share of m n, and wins per seed', () => {
+    const rows = [
+      row({ seed: 0, loraSvd: 0.5, abba: 0.4 }),
+      row({ seed: 1, loraSvd: 0.7, abba: 0.8 }),
+      row({ seed: 2, loraSvd: 0.6, abba: 0.6 }),
+      row({ r: 2, params: 28, seed: 0 }),
+    ];
+    const lines = formatSummaryTable(rows).split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/^\| target \| m x n \| r \| params \(% of m n\) \| seeds \|/);
+    // LoRA-SVD 0.5, 0.7, 0.6: mean 0.6, sd 0.1; ABBA 0.4, 0.8, 0.6: mean 0.6, sd 0.2; ratio 0.8, 8/7, 1.
+    expect(lines[2]).toContain('| 56 (116.7%) | 3 | 0.6000 ± 0.1000 | 0.6000 ± 0.2000 | 0.7000 ± 0.0000 |');
+    expect(lines[2]).toContain(`| ${((0.8 + 8 / 7 + 1) / 3).toFixed(3)} ±`);
+    expect(lines[2]).toContain('ABBA 1/3, LoRA-SVD 2/3');
+    const means = meanRows(rows);
+    expect(means).toHaveLength(2);
+    expect(means[0]?.abba).toBeCloseTo(0.6, 12);
+    expect(means[0]?.seed).toBe(-1);
   });
 });
 
@@ -180,6 +205,9 @@ describe('run and options', () => {
     expect(parseReconArgs(['--budgets', '4,8', '--no-lora-adam']).budgets).toEqual([4, 8]);
     expect(parseReconArgs([]).steps).toBe(DEFAULTS.steps);
     expect(() => parseReconArgs(['--budgets', '3'])).toThrow(/even/);
+    expect(parseReconArgs(['--seeds', '0,1,2']).seeds).toEqual([0, 1, 2]);
+    expect(parseReconArgs(['--seed', '4']).seeds).toEqual([4]);
+    expect(() => parseReconArgs(['--seeds', '-1'])).toThrow(/seeds/);
   });
 
   it('reads real updates from a checkpoint pair, or says why it cannot', async () => {
