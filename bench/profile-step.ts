@@ -64,14 +64,19 @@ function partOf(url: string, functionName: string): string {
   return PARTS.find(([re]) => re.test(file))?.[1] ?? file;
 }
 
-/** Primitives dispatched by one step, by phase: how many, and how many were kernels (not views). */
+/**
+ * Primitives dispatched by one step, by phase: how many, how many were kernels (not views), and
+ * the elements those kernels wrote (the memory traffic that does not depend on the machine's load).
+ */
 function countOps(parts: StepParts): Row[] {
   const counts: Record<string, Map<Prim, number>> = {};
+  const written: Record<string, number> = {};
   let phase = 'forward';
   const remove = addObserver({
     onOp: (r) => {
       const m = (counts[phase] ??= new Map());
       m.set(r.prim, (m.get(r.prim) ?? 0) + 1);
+      if (PRIMS[r.prim].kind !== 'view') written[phase] = (written[phase] ?? 0) + r.output.size;
     },
   });
   try {
@@ -94,7 +99,8 @@ function countOps(parts: StepParts): Row[] {
       .slice(0, 6)
       .map(([p, n]) => `${p} ${n}`)
       .join(', ');
-    return { phase: ph, dispatches: all, kernels: all - views, 'most frequent': top };
+    const elements = written[ph] ?? 0;
+    return { phase: ph, dispatches: all, kernels: all - views, 'elements written': elements, 'most frequent': top };
   });
 }
 
