@@ -13,7 +13,7 @@ import { concat, gather, pad, scatterAdd } from './movement.js';
 import { ArrayPool } from './pool.js';
 import { reduce } from './reduce.js';
 import { argsort } from './sort.js';
-import { WasmRuntime } from './wasm/runtime.js';
+import { HEAP_MIN_ELEMENTS, WasmRuntime } from './wasm/runtime.js';
 import { getCpuKernels } from './wasm/settings.js';
 
 type CpuKernel<P extends KernelPrim> = (inputs: readonly View[], out: View, attrs: PrimAttrs[P]) => void;
@@ -73,7 +73,7 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   alloc(dtype: DType, size: number): TypedArray {
-    if (getCpuKernels() === 'wasm') return this.wasmRuntime().alloc(dtype, size);
+    if (size >= HEAP_MIN_ELEMENTS && getCpuKernels() === 'wasm') return this.wasmRuntime().alloc(dtype, size);
     return this.pool.take(dtype, size);
   }
   write(handle: TypedArray, _dtype: DType, data: TypedArray): void {

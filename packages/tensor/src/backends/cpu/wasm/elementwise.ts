@@ -10,6 +10,7 @@ import type { TypedArray } from '../../../dtype.js';
 import { forEachRow, planWalk } from '../strided.js';
 import { type BinaryOp, elementwiseModuleBytes, type UnaryOp } from './elementwise-module.js';
 import type { WasmHeap } from './heap.js';
+import { HEAP_MIN_ELEMENTS } from './heap.js';
 
 /** Below this many elements the TS loop is as fast as a call into wasm (and keeps op overhead flat). */
 export const WASM_MIN_ELEMENTS = 1024;
@@ -33,14 +34,40 @@ export class WasmElementwise {
     >;
   }
 
-  /** The operands' arrays when all are float views of `dtype` in the heap and big enough. */
-  private usable(views: readonly View[], out: View, dtype = out.dtype): TypedArray[] | undefined {
+  /** Heap block with one slot per operand for small operands kept in ordinary arrays. */
+  private slots: number | undefined;
+
+  /**
+   * `array` if it lives in the heap; a small ordinary array (under HEAP_MIN_ELEMENTS, e.g. a
+   * bias row) copied into operand slot `k` of this instance; undefined otherwise.
+   */
+  staged(array: TypedArray, k: number): TypedArray | undefined {
+    if (this.heap.owns(array)) return array;
+    if (array.length > HEAP_MIN_ELEMENTS) return undefined;
+    this.slots ??= this.heap.allocBytes(3 * HEAP_MIN_ELEMENTS * 8);
+    if (this.slots === undefined) return undefined;
+    const Ctor = array.constructor as new (b: ArrayBufferLike, o: number, n: number) => TypedArray;
+    const copy = new Ctor(this.heap.memory.buffer, this.slots + k * HEAP_MIN_ELEMENTS * 8, array.length);
+    copy.set(array);
+    return copy;
+  }
+
+  /** The operands' arrays (in the heap) when all are float views of `dtype` and big enough. */
+  private usable(views: readonly View[], out: View, dtype = out.dtype, firstSlot = 0): TypedArray[] | undefined {
     if (dtype !== 'float32' && dtype !== 'float64') return undefined;
     const size = out.shape.reduce((a, b) => a * b, 1);
     if (size < WASM_MIN_ELEMENTS) return undefined;
-    const arrays = [...views, out].map((v) => v.handle as TypedArray);
     for (let k = 0; k < views.length; k++) if ((views[k] as View).dtype !== dtype) return undefined;
-    return arrays.every((a) => this.heap.owns(a)) ? arrays : undefined;
+    const arrays: TypedArray[] = [];
+    for (let k = 0; k < views.length; k++) {
+      const a = this.staged((views[k] as View).handle as TypedArray, firstSlot + k);
+      if (!a) return undefined;
+      arrays.push(a);
+    }
+    const o = out.handle as TypedArray;
+    if (!this.heap.owns(o)) return undefined;
+    arrays.push(o);
+    return arrays;
   }
 
   /**
@@ -76,10 +103,10 @@ export class WasmElementwise {
   /** out = cond ? x : y for float x, y and bool cond; false when the TS kernel should run. */
   where(cond: View, x: View, y: View, out: View): boolean {
     if (cond.dtype !== 'bool') return false;
-    const arrays = this.usable([x, y], out);
+    const arrays = this.usable([x, y], out, out.dtype, 1);
     if (!arrays) return false;
-    const condArray = cond.handle as TypedArray;
-    if (!this.heap.owns(condArray)) return false;
+    const condArray = this.staged(cond.handle as TypedArray, 0);
+    if (!condArray) return false;
     const views = [cond, x, y];
     return this.strided(this.exports[`where_${suffix(out.dtype)}`] as RowFn, views, [condArray, ...arrays], out);
   }

@@ -17,6 +17,13 @@ const PAGE = 65536;
 /** wasm32's limit (4 GiB); a shared memory reserves address space for it, not physical memory. */
 export const MAX_PAGES = 65536;
 
+/**
+ * Tensors smaller than this stay in ordinary typed arrays under the wasm set too: JS reaches plain
+ * arrays faster than views on shared memory (tiny ops then cost what they cost under the TS set),
+ * and kernels copy such small operands into the heap when they need them.
+ */
+export const HEAP_MIN_ELEMENTS = 1024;
+
 /** The size class of a request: a multiple of 2^(floor(log2(bytes - 1)) - 2), 64 at least. */
 export function sizeClass(bytes: number): number {
   if (bytes <= 64) return 64;

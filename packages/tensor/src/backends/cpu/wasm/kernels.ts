@@ -5,28 +5,34 @@
  * outside the heap) or shapes it does not handle.
  */
 import type { View } from '../../../backend.js';
+import type { TypedArray } from '../../../dtype.js';
 import type { KernelPrim, PrimAttrs } from '../../../prims.js';
+import { WASM_MIN_ELEMENTS } from './elementwise.js';
 import type { BinaryOp, UnaryOp } from './elementwise-module.js';
 import type { WasmRuntime } from './runtime.js';
 
 export type CpuKernel<P extends KernelPrim> = (inputs: readonly View[], out: View, attrs: PrimAttrs[P]) => void;
 export type CpuKernelTable = { [P in KernelPrim]: CpuKernel<P> };
 
+/** A storage too small for a wasm kernel: answered before any other work, so tiny ops cost as in the TS set. */
+const big = (v: View) => (v.handle as TypedArray).length >= WASM_MIN_ELEMENTS;
+
 export function wasmKernelTable(ts: CpuKernelTable, rt: WasmRuntime): CpuKernelTable {
   const binary =
     (op: BinaryOp): CpuKernel<BinaryOp> =>
     (inputs, out, attrs) => {
-      if (!rt.elementwise.binary(op, inputs[0] as View, inputs[1] as View, out)) ts[op](inputs, out, attrs);
+      if (!(big(out) && rt.elementwise.binary(op, inputs[0] as View, inputs[1] as View, out)))
+        ts[op](inputs, out, attrs);
     };
   const unary =
     (op: UnaryOp): CpuKernel<UnaryOp> =>
     (inputs, out, attrs) => {
-      if (!rt.elementwise.unary(op, inputs[0] as View, out)) ts[op](inputs, out, attrs);
+      if (!(big(out) && rt.elementwise.unary(op, inputs[0] as View, out))) ts[op](inputs, out, attrs);
     };
   return {
     neg: unary('neg'),
     exp: (inputs, out, attrs) => {
-      if (!rt.elementwise.exp(inputs[0] as View, out)) ts.exp(inputs, out, attrs);
+      if (!(big(out) && rt.elementwise.exp(inputs[0] as View, out))) ts.exp(inputs, out, attrs);
     },
     log: ts.log,
     sqrt: unary('sqrt'),
@@ -43,22 +49,26 @@ export function wasmKernelTable(ts: CpuKernelTable, rt: WasmRuntime): CpuKernelT
     pow: ts.pow,
     max: binary('max'),
     cmplt: (inputs, out, attrs) => {
-      if (!rt.elementwise.compare('lt', inputs[0] as View, inputs[1] as View, out)) ts.cmplt(inputs, out, attrs);
+      if (!(big(out) && rt.elementwise.compare('lt', inputs[0] as View, inputs[1] as View, out)))
+        ts.cmplt(inputs, out, attrs);
     },
     cmpeq: (inputs, out, attrs) => {
-      if (!rt.elementwise.compare('eq', inputs[0] as View, inputs[1] as View, out)) ts.cmpeq(inputs, out, attrs);
+      if (!(big(out) && rt.elementwise.compare('eq', inputs[0] as View, inputs[1] as View, out)))
+        ts.cmpeq(inputs, out, attrs);
     },
     floorDiv: ts.floorDiv,
     remainder: ts.remainder,
     where: (inputs, out, attrs) => {
       const [cond, x, y] = inputs as [View, View, View];
-      if (!rt.elementwise.where(cond, x, y, out)) ts.where(inputs, out, attrs);
+      if (!(big(out) && rt.elementwise.where(cond, x, y, out))) ts.where(inputs, out, attrs);
     },
     sum: (inputs, out, attrs) => {
-      if (!rt.reduce.run('sum', inputs[0] as View, out, attrs.axes)) ts.sum(inputs, out, attrs);
+      if (!(big(inputs[0] as View) && rt.reduce.run('sum', inputs[0] as View, out, attrs.axes)))
+        ts.sum(inputs, out, attrs);
     },
     maxReduce: (inputs, out, attrs) => {
-      if (!rt.reduce.run('maxReduce', inputs[0] as View, out, attrs.axes)) ts.maxReduce(inputs, out, attrs);
+      if (!(big(inputs[0] as View) && rt.reduce.run('maxReduce', inputs[0] as View, out, attrs.axes)))
+        ts.maxReduce(inputs, out, attrs);
     },
     prod: ts.prod,
     pad: ts.pad,

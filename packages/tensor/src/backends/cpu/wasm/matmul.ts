@@ -19,6 +19,8 @@ type MatmulFn = (...args: number[]) => void;
  * waking a sleeping worker costs 60-90 µs.
  */
 export const THREAD_MIN_MACS = 1 << 22;
+/** Ordinary (non-heap) operands up to this many elements are copied in for a call. */
+const STAGE_MAX_ELEMENTS = 1 << 16;
 
 let moduleBytes: Uint8Array<ArrayBuffer> | undefined;
 let compiled: WebAssembly.Module | undefined;
@@ -74,12 +76,41 @@ export class WasmMatmul {
     return address;
   }
 
-  /** C = A @ B for heap operands in float32/float64; false when the TS kernel should do it. */
+  /**
+   * C = A @ B in float32/float64; false when the TS kernel should do it. Small operands kept in
+   * ordinary arrays (runtime.ts: tensors under HEAP_MIN_ELEMENTS) are copied into the heap for
+   * the call, the output copied back.
+   */
   run(a: View, b: View, out: View): boolean {
     const dtype = out.dtype;
     if (dtype !== 'float32' && dtype !== 'float64') return false;
-    const [A, B, C] = [a.handle as TypedArray, b.handle as TypedArray, out.handle as TypedArray];
-    if (!this.heap.owns(A) || !this.heap.owns(B) || !this.heap.owns(C)) return false;
+    const staged: TypedArray[] = [];
+    const inHeap = (x: TypedArray): TypedArray | undefined => {
+      if (this.heap.owns(x)) return x;
+      if (x.length > STAGE_MAX_ELEMENTS) return undefined;
+      const copy = this.heap.allocArray(dtype, x.length);
+      if (copy) {
+        copy.set(x);
+        staged.push(copy);
+      }
+      return copy;
+    };
+    try {
+      const [A, B, C] = [
+        inHeap(a.handle as TypedArray),
+        inHeap(b.handle as TypedArray),
+        inHeap(out.handle as TypedArray),
+      ];
+      if (!A || !B || !C || !this.compute(a, b, out, A, B, C)) return false;
+      if (C !== out.handle) (out.handle as TypedArray).set(C);
+      return true;
+    } finally {
+      for (const copy of staged) this.heap.freeArray(copy);
+    }
+  }
+
+  private compute(a: View, b: View, out: View, A: TypedArray, B: TypedArray, C: TypedArray): boolean {
+    const dtype = out.dtype;
     const nd = out.shape.length;
     const [M, N] = [out.shape[nd - 2] as number, out.shape[nd - 1] as number];
     const K = a.shape[nd - 1] as number;

@@ -33,12 +33,19 @@ export class WasmReduce {
     const nd = x.shape.length;
     const sorted = [...axes].sort((a, b) => a - b);
     if (sorted.some((a, i) => a !== nd - sorted.length + i)) return false; // not the trailing axes
-    const [xa, oa] = [x.handle as TypedArray, out.handle as TypedArray];
-    if (!this.heap.owns(xa) || !this.heap.owns(oa)) return false;
+    const [xa, target] = [x.handle as TypedArray, out.handle as TypedArray];
+    if (!this.heap.owns(xa)) return false;
+    // A small output (under HEAP_MIN_ELEMENTS) lives in an ordinary array: reduce into the heap, copy.
+    const oa = this.heap.owns(target) ? target : this.heap.allocArray(x.dtype, target.length);
+    if (!oa) return false;
     const n = sorted.reduce((p, a) => p * (x.shape[a] as number), 1);
     const bytes = xa.BYTES_PER_ELEMENT;
     const fn = this.exports[`${prim === 'sum' ? 'rsum' : 'rmax'}_${x.dtype === 'float32' ? 'f32' : 'f64'}`] as RowsFn;
     fn(xa.byteOffset + x.offset * bytes, oa.byteOffset + out.offset * bytes, size / n, n);
+    if (oa !== target) {
+      target.set(oa);
+      this.heap.freeArray(oa);
+    }
     return true;
   }
 }

@@ -16,6 +16,8 @@ import { WorkerPool } from './threads.js';
 
 const runtimes = new Set<WasmRuntime>();
 
+export { HEAP_MIN_ELEMENTS } from './heap.js';
+
 /**
  * Resolves once the worker threads of every CPU backend in use are started and ready (big
  * kernels use them from then on; before, they run on the calling thread). Benchmarks and tests
