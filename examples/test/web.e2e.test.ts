@@ -78,6 +78,8 @@ interface PageResults {
     { passed: number; failed: number; rows: { name: string; failure?: string }[]; ms: number } | undefined
   >;
   platform?: { name: string; ok: boolean; detail: string }[];
+  /** The page's drawing of tanh(x w + b) from toDot (examples/web/src/graph-view.ts). */
+  graph?: { labels: string[][]; edges: [string, string][] };
   /** Tensors still alive on each device when the page finished. */
   liveTensors?: Record<string, number>;
 }
@@ -167,6 +169,25 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('examples/web in headless Chromium', (
     expect(results.liveTensors?.cpu, 'CPU tensors left alive by the page').toBe(0);
     expect(results.platform?.length).toBeGreaterThanOrEqual(7);
     expect(results.platform?.filter((c) => !c.ok)).toEqual([]);
+    // The graph of tanh(x w + b) at x = 2, w = -0.5, b = 0.5: x, w, mul, b, add, tanh, with the
+    // values and gradients of the tour's chapter 3 (in float32 here).
+    expect(results.graph?.labels.map((l) => l[0])).toEqual([
+      'x (param)',
+      'w (param)',
+      'mul',
+      'b (param)',
+      'add',
+      'tanh',
+    ]);
+    expect(results.graph?.labels[0]).toEqual(['x (param)', '[] float32 cpu', '= 2', 'grad []', 'grad = -0.3932']);
+    expect(results.graph?.labels[5]).toEqual(['tanh', '[] float32 cpu', '= -0.4621', 'grad []', 'grad = 1']);
+    expect(results.graph?.edges).toEqual([
+      ['t0', 't2'],
+      ['t1', 't2'],
+      ['t2', 't4'],
+      ['t3', 't4'],
+      ['t4', 't5'],
+    ]);
   }
 
   it('trains on the CPU and on WebGPU, and passes the op-spec parity slice on both', async () => {

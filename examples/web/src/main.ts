@@ -7,6 +7,7 @@
  * default 4), gpuCases (WebGPU parity cases per row, default 2).
  */
 import { type AdapterInfo, initWebGPU, memory } from '@webgrad/tensor';
+import { neuronGraph } from './graph-view.js';
 import { twoMoons } from './moons.js';
 import { type ParityReport, type RowResult, runParity } from './parity.js';
 import { type CheckResult, runPlatformChecks } from './platform-checks.js';
@@ -31,6 +32,8 @@ interface Results {
   parity: { cpu?: ParityReport; webgpu?: ParityReport };
   /** The browser platform module's checks (platform-checks.ts). */
   platform?: CheckResult[];
+  /** The graph of tanh(x w + b) drawn from toDot's output (graph-view.ts): its node labels and edges. */
+  graph?: { labels: string[][]; edges: [string, string][] };
   /** Tensors still alive on each device at the end (everything should have been disposed). */
   liveTensors?: Record<string, number>;
 }
@@ -79,6 +82,10 @@ async function main(): Promise<void> {
   const test = twoMoons(256, 0.1, 2);
   const curves: Record<string, number[]> = {};
   const lossCanvas = $<HTMLCanvasElement>('loss');
+  const graph = neuronGraph();
+  $('graph').innerHTML = graph.svg;
+  $('graph-dot').textContent = graph.dot;
+  results.graph = { labels: graph.nodes.map((n) => n.lines), edges: graph.edges };
 
   const run = async (device: 'cpu' | 'webgpu') => {
     curves[device] = [];
