@@ -6,6 +6,7 @@
  *   const summary = await applyAdapter(gpt, { method: 'abba', targetModules: ['cAttn', 'cProj', 'cFc'], r: 16 });
  *   // train the adapter parameters (gpt.parameters() with requiresGrad) ...
  *   await saveAdapter(gpt, 'out/adapter');
+ * @module @webgrad/abba
  */
 export { type ABBACreateOptions, ABBALinear, type ABBAOptions } from './abba.js';
 export { CONFIG_FILE, loadAdapter, type SaveAdapterOptions, saveAdapter, WEIGHTS_FILE } from './adapter-io.js';

@@ -3,6 +3,7 @@
  * program, which must be on the PATH (Debian: `apt-get install graphviz`). Kept out of the main
  * entry so that a browser bundle never sees `node:child_process`; in a page, hand the DOT text to
  * a Graphviz build for the web instead.
+ * @module @webgrad/autograd/graphviz
  */
 import { spawn } from 'node:child_process';
 import { TensorError } from '@webgrad/tensor';

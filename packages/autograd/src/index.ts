@@ -5,6 +5,7 @@
  * @example
  *   import { grad } from '@webgrad/autograd';
  *   const dx = grad((x: Tensor) => x.tanh().sum())(x);
+ * @module @webgrad/autograd
  */
 import { installForward } from './forward.js';
 import { installTape } from './tape.js';

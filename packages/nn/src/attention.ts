@@ -37,6 +37,7 @@ export class KVCache {
   }
 }
 
+/** Options of `CausalSelfAttention`. */
 export interface AttentionOptions {
   dropout?: number;
   bias?: boolean;

@@ -4,6 +4,7 @@
  *   import { GPT, AdamW, crossEntropy } from '@webgrad/nn';
  *   const model = new GPT({ vocabSize: 16, blockSize: 8, nLayer: 2, nHead: 2, nEmbd: 32, seed: 0 });
  *   const opt = new AdamW(model.parameters(), { lr: 3e-4 });
+ * @module @webgrad/nn
  */
 export { type AttentionOptions, CausalSelfAttention, KVCache } from './attention.js';
 export { Batches, type BatchOptions, batchIndices, shuffledIndices } from './data.js';

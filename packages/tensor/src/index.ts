@@ -4,6 +4,7 @@
  *   import { tensor } from '@webgrad/tensor';
  *   const y = tensor([[1, 2], [3, 4]]).matmul(tensor([[1], [1]]));
  *   console.log(await y.array()); // [[3], [7]]
+ * @module @webgrad/tensor
  */
 import { registerBackend } from './backend.js';
 import { CpuBackend } from './backends/cpu/index.js';
