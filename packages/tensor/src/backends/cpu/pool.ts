@@ -14,11 +14,13 @@ export class ArrayPool {
    * @param maxBytes arrays freed beyond this many pooled bytes are left to the GC (or `discard`).
    * @param allocate makes a fresh zero-filled array (default: a new typed array).
    * @param discard takes arrays the pool does not keep (default: none, the GC reclaims them).
+   * @param clear zero-fills a reused array (default: `fill(0)`).
    */
   constructor(
     readonly maxBytes: number,
     private readonly allocate: (dtype: DType, size: number) => TypedArray = allocArray,
     private readonly discard?: (array: TypedArray) => void,
+    private readonly clear: (array: TypedArray) => void = (a) => a.fill(0),
   ) {}
 
   /** A zero-filled array of `size` elements: a pooled one when available, else a fresh one. */
@@ -26,7 +28,8 @@ export class ArrayPool {
     const reused = this.lists.get(dtype)?.get(size)?.pop();
     if (!reused) return this.allocate(dtype, size);
     this.bytes -= reused.byteLength;
-    return reused.fill(0);
+    this.clear(reused);
+    return reused;
   }
 
   /** Keeps `array` (no longer referenced by any storage) for a later `take`. */

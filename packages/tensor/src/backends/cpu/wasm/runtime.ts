@@ -53,6 +53,7 @@ export class WasmRuntime {
       (array) => {
         if (this.heap.owns(array)) this.heap.freeArray(array);
       },
+      (array) => (this.heap.owns(array) ? this.heap.zeroArray(array) : array.fill(0)),
     );
     this.matmul = new WasmMatmul(this.heap, () => this.runner());
     this.elementwise = new WasmElementwise(this.heap);
