@@ -20,6 +20,9 @@ const ACTIVATIONS: Record<string, 'none' | 'tanh'> = {
   gelu: 'none',
 };
 
+/** GPT-2's vocabulary: 50,257 byte-level BPE tokens, the last one <|endoftext|>. */
+const GPT2_VOCAB = 50257;
+
 /** HF config options with the one value our GPT implements. */
 const FIXED_OPTIONS: Record<string, unknown> = {
   scale_attn_weights: true,
@@ -218,6 +221,9 @@ export function gptConfigToHF(c: Readonly<GPTConfig>): Record<string, unknown> {
     resid_pdrop: c.dropout ?? 0,
     embd_pdrop: c.dropout ?? 0,
     attn_pdrop: c.dropout ?? 0,
+    // GPT-2's <|endoftext|> (50256) opens and ends texts; a smaller vocabulary has no such token.
+    bos_token_id: c.vocabSize === GPT2_VOCAB ? GPT2_VOCAB - 1 : null,
+    eos_token_id: c.vocabSize === GPT2_VOCAB ? GPT2_VOCAB - 1 : null,
   };
 }
 
