@@ -37,7 +37,7 @@ function load(model: Module, params: Record<string, Param>): void {
 }
 
 /** One step as a PyTorch user writes it: forward, loss, backward, step, zero_grad. */
-function stepOf(model: Module, loss: () => Tensor, opt: { step(): void; zeroGrad(): void }): Step {
+function stepOf(loss: () => Tensor, opt: { step(): void; zeroGrad(): void }): Step {
   return async () => {
     const l = tidy(() => {
       const value = loss();
