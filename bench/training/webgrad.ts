@@ -70,8 +70,8 @@ export function webgradMlpParts(spec: MlpSpec): StepParts {
 }
 
 export function webgradMlp(spec: MlpSpec): Step {
-  const { model, loss, opt } = webgradMlpParts(spec);
-  return stepOf(model, loss, opt);
+  const { loss, opt } = webgradMlpParts(spec);
+  return stepOf(loss, opt);
 }
 
 export function webgradGptParts(s: GptSpec): StepParts {
@@ -98,6 +98,6 @@ export function webgradGptParts(s: GptSpec): StepParts {
 }
 
 export function webgradGpt(s: GptSpec): Step {
-  const { model, loss, opt } = webgradGptParts(s);
-  return stepOf(model, loss, opt);
+  const { loss, opt } = webgradGptParts(s);
+  return stepOf(loss, opt);
 }
