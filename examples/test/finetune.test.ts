@@ -324,3 +324,17 @@ describe('honest protocol: validation split, paired statistics, tuning grid, pin
     expect(parseFinetuneArgs(['--base-sha256', 'none']).baseSha256).toBeUndefined();
   });
 });
+
+describe('the demo quotes the experiment', () => {
+  it("states the same 5-seed numbers as the README's results", async () => {
+    const { readFileSync } = await import('node:fs');
+    const { HEADLINE, formatInterval, headlineText } = await import('../finetune/headline.js');
+    const readme = readFileSync(join(import.meta.dirname, '..', 'finetune', 'README.md'), 'utf8');
+    const f = (x: number) => x.toFixed(1);
+    expect(Number.isFinite(HEADLINE.difference.mean)).toBe(true);
+    expect(readme).toContain(formatInterval());
+    expect(readme).toContain(`${f(HEADLINE.abba.mean)} ± ${f(HEADLINE.abba.sd)}`);
+    expect(readme).toContain(`${f(HEADLINE.lora.mean)} ± ${f(HEADLINE.lora.sd)}`);
+    expect(headlineText()).toContain(`${HEADLINE.seeds} seeds`);
+  });
+});
