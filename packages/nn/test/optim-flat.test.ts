@@ -26,7 +26,7 @@ class PerParamSGD extends SGD {
   }
 }
 
-/** Parameters of several shapes (a 0-d one too) and dtypes, the same values for both copies. */
+/** Parameters of several shapes (a 0-d one, a big one) and dtypes, the same values for both copies. */
 function makeParams(seed: number): Tensor[] {
   const specs: [number[], 'float32' | 'float64'][] = [
     [[3, 4], 'float32'],
@@ -35,6 +35,7 @@ function makeParams(seed: number): Tensor[] {
     [[2, 3], 'float64'],
     [[5], 'float64'],
     [[2, 2, 2], 'float32'],
+    [[130, 130], 'float32'], // past SGD's flatMaxElements: updated alone there, flat in Adam
   ];
   return specs.map(([shape, dtype], i) => {
     const p = randn(shape, { seed: seed + i, dtype });

@@ -55,6 +55,13 @@ export abstract class Optimizer<H extends { lr: number }> {
    * bucket as one flat vector (flat-update.ts), bitwise equal and with far fewer ops.
    */
   protected elementwise = false;
+  /**
+   * Parameters up to this size share flat updates; bigger ones are updated alone. A flat update
+   * copies every gradient once (the concatenation) to save the dispatches of all but one
+   * parameter: that pays when the update has many ops (Adam's 14), and for small parameters
+   * whatever the update (their ops cost more in dispatch than in arithmetic). SGD lowers it.
+   */
+  protected flatMaxElements = Number.POSITIVE_INFINITY;
   private readonly flat = new FlatUpdates();
 
   constructor(
@@ -139,7 +146,7 @@ export abstract class Optimizer<H extends { lr: number }> {
             let s = this.state.get(p);
             if (!s) this.state.set(p, (s = { step: 0, buffers: {} }));
             s.step++;
-            if (!this.elementwise) {
+            if (!this.elementwise || p.size > this.flatMaxElements) {
               this.update(p, p.grad, g, s);
               continue;
             }
