@@ -9,6 +9,7 @@
  * `work` is this thread's scratch: packed B (ceil(N / NR) * NR * KC elements), then packed A
  * (MC * KC), then an MR x NR block (workBytes tells the size).
  */
+import { emitGemv } from './gemv-kernel.js';
 import { MAX_PAGES } from './heap.js';
 import { emitPack, emitTile, F32, F64, type FloatType, KC, MC, MR, minI32 } from './matmul-kernel.js';
 import { ModuleBuilder } from './module-builder.js';
@@ -129,6 +130,7 @@ export function matmulModuleBytes(): Uint8Array<ArrayBuffer> {
     const packA = emitPack(m, t, MR);
     const tile = emitTile(m, t);
     emitDriver(m, t, packB, packA, tile);
+    emitGemv(m, t);
   }
   return m.emit();
 }

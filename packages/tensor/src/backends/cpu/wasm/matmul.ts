@@ -8,7 +8,7 @@ import type { View } from '../../../backend.js';
 import type { TypedArray } from '../../../dtype.js';
 import { forEachRow, planWalk } from '../strided.js';
 import type { WasmHeap } from './heap.js';
-import { F32, F64, MR } from './matmul-kernel.js';
+import { F32, F64, type FloatType, MR } from './matmul-kernel.js';
 import { matmulModuleBytes, workBytes } from './matmul-module.js';
 import { getCpuThreads } from './settings.js';
 
@@ -109,6 +109,46 @@ export class WasmMatmul {
     }
   }
 
+  /**
+   * A 1-row product with contiguous B rows, or a 1-column one with contiguous A rows and vector,
+   * runs as a matrix-vector kernel (gemv-kernel.ts) on the calling thread, per batch item.
+   */
+  private gemv(
+    t: FloatType,
+    a: View,
+    b: View,
+    M: number,
+    N: number,
+    K: number,
+    A: TypedArray,
+    B: TypedArray,
+    C: TypedArray,
+    offsets: Int32Array,
+    batches: number,
+  ): boolean {
+    const nd = a.shape.length;
+    const [aRs, aCs] = [a.strides[nd - 2] as number, a.strides[nd - 1] as number];
+    const [bRs, bCs] = [b.strides[nd - 2] as number, b.strides[nd - 1] as number];
+    const e = t.bytes;
+    if (M === 1 && bCs === 1) {
+      const vecmat = this.exports[`vecmat_${t.name}`] as MatmulFn;
+      for (let i = 0; i < batches; i++) {
+        const [co, ao, bo] = [offsets[3 * i] as number, offsets[3 * i + 1] as number, offsets[3 * i + 2] as number];
+        vecmat(A.byteOffset + ao * e, aCs * e, B.byteOffset + bo * e, bRs * e, C.byteOffset + co * e, K, N);
+      }
+      return true;
+    }
+    if (N === 1 && aCs === 1 && bRs === 1) {
+      const matvec = this.exports[`matvec_${t.name}`] as MatmulFn;
+      for (let i = 0; i < batches; i++) {
+        const [co, ao, bo] = [offsets[3 * i] as number, offsets[3 * i + 1] as number, offsets[3 * i + 2] as number];
+        matvec(A.byteOffset + ao * e, aRs * e, B.byteOffset + bo * e, C.byteOffset + co * e, M, K);
+      }
+      return true;
+    }
+    return false;
+  }
+
   private compute(a: View, b: View, out: View, A: TypedArray, B: TypedArray, C: TypedArray): boolean {
     const dtype = out.dtype;
     const nd = out.shape.length;
@@ -139,6 +179,7 @@ export class WasmMatmul {
         offsets[n + 2] = (bo as number) + i * (walk.innerStrides[2] as number);
       }
     });
+    if (this.gemv(t, a, b, M, N, K, A, B, C, offsets, batches)) return true;
     const args = [
       A.byteOffset,
       B.byteOffset,
