@@ -105,6 +105,21 @@ describe.runIf(wasmKernelsAvailable())('wasm elementwise kernels', () => {
     }
   });
 
+  it('copy strided views exactly (contiguous)', () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (const layout of ['sliced', 'transposed'] as const) {
+        const results = (['ts', 'wasm'] as const).map((set) => {
+          setCpuKernels(set);
+          const x = operand([48, 70], 5, dtype, layout);
+          const data = run(set, () => x.contiguous());
+          x.dispose();
+          return data;
+        });
+        expect(results[1]).toEqual(results[0]);
+      }
+    }
+  });
+
   it('equal the TS kernels on neg and sqrt', () => {
     for (const dtype of ['float32', 'float64'] as const) {
       for (const layout of ['contiguous', 'sliced', 'transposed'] as const) {

@@ -201,6 +201,8 @@ function emitStridedFamily(m: ModuleBuilder, t: FloatType): void {
     const [scalarOp] = CODES[op][t.name];
     emitStrided(m, `sun_${op}_${t.name}`, 1, t.bytes, t.store, (at) => at(0).mem(t.load).op(scalarOp));
   }
+  // A strided copy (the contiguous primitive): loads through strides, contiguous stores.
+  emitStrided(m, `copy_${t.name}`, 1, t.bytes, t.store, (at) => at(0).mem(t.load));
   // Comparisons write bools (one byte, 0 or 1); NaN compares false, as in the TS kernel.
   for (const [op, code] of [
     ['lt', t.bytes === 4 ? OP.f32Lt : OP.f64Lt],

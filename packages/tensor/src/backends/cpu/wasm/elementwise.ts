@@ -154,6 +154,13 @@ export class WasmElementwise {
     return true;
   }
 
+  /** out = x laid out contiguously (float dtypes); false when the TS kernel should run. */
+  copy(x: View, out: View): boolean {
+    const arrays = this.usable([x], out);
+    if (!arrays) return false;
+    return this.strided(this.exports[`copy_${suffix(out.dtype)}`] as RowFn, [x], arrays, out);
+  }
+
   /** out = op(x); false when the TS kernel should run. */
   unary(op: UnaryOp, x: View, out: View): boolean {
     const arrays = this.usable([x], out);

@@ -78,7 +78,9 @@ export function wasmKernelTable(ts: CpuKernelTable, rt: WasmRuntime): CpuKernelT
     matmul: (inputs, out, attrs) => {
       if (!rt.matmul.run(inputs[0] as View, inputs[1] as View, out)) ts.matmul(inputs, out, attrs);
     },
-    contiguous: ts.contiguous,
+    contiguous: (inputs, out, attrs) => {
+      if (!(big(out) && rt.elementwise.copy(inputs[0] as View, out))) ts.contiguous(inputs, out, attrs);
+    },
     argsort: ts.argsort,
   };
 }
