@@ -169,3 +169,36 @@ describe.runIf(wasmKernelsAvailable())('wasm float32 exp', () => {
     }
   });
 });
+
+describe.runIf(wasmKernelsAvailable())('wasm float32 erf', () => {
+  // The fit's 1.5e-7, plus about six float32 roundings (2^-24 each) of values up to 1 in evaluating it.
+  const BOUND = 1.5e-7 + 6 * 2 ** -24;
+  it('is within the fit error plus float32 rounding of the float64 erf', () => {
+    const n = 20_000;
+    const xs = new Float32Array(n);
+    for (let i = 0; i < n; i++) xs[i] = -6 + (i / n) * 12;
+    xs.set([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -0, 1e-8, -1e-30], 50);
+    const want = (() => {
+      setCpuKernels('ts');
+      const x = T.tensor(Float64Array.from(xs), { dtype: 'float64' });
+      const y = x.erf();
+      const d = Array.from(y.dataSync(), Number);
+      x.dispose();
+      y.dispose();
+      return d;
+    })();
+    setCpuKernels('wasm');
+    const x = T.tensor(xs, { dtype: 'float32' });
+    const y = x.erf();
+    const got = Array.from(y.dataSync(), Number);
+    x.dispose();
+    y.dispose();
+    for (let i = 0; i < n; i++) {
+      const w = want[i] as number;
+      const g = got[i] as number;
+      if (Number.isNaN(w)) expect(g).toBeNaN();
+      else if (!(Math.abs(g - w) <= BOUND)) expect.fail(`erf(${xs[i]}) = ${g}, want ${w}`);
+    }
+    expect(Object.is(got[53], 0) && Object.is(got[54], -0)).toBe(true); // signed zeros kept
+  });
+});

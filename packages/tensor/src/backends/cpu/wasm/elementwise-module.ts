@@ -11,6 +11,7 @@
  * kernel); only the sign of a zero result of max(-0, +0) may differ, which compares equal.
  */
 
+import { emitErfF32 } from './erf-kernel.js';
 import { emitExpF32 } from './exp-kernel.js';
 import { MAX_PAGES } from './heap.js';
 import { F32, F64, type FloatType } from './matmul-kernel.js';
@@ -230,5 +231,6 @@ export function elementwiseModuleBytes(): Uint8Array<ArrayBuffer> {
     emitStridedFamily(m, t);
   }
   emitExpF32(m);
+  emitErfF32(m);
   return m.emit();
 }

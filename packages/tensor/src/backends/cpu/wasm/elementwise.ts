@@ -138,18 +138,18 @@ export class WasmElementwise {
     return true;
   }
 
-  /** out = exp(x) for contiguous float32 rows (exp-kernel.ts); false when the TS kernel should run. */
-  exp(x: View, out: View): boolean {
+  /** out = exp(x) or erf(x) for contiguous float32 rows (exp-kernel.ts, erf-kernel.ts); false when the TS kernel should run. */
+  exp(x: View, out: View, fn: 'exp' | 'erf' = 'exp'): boolean {
     if (out.dtype !== 'float32') return false;
     const arrays = this.usable([x], out);
     if (!arrays) return false;
     const walk = planWalk(out.shape, [out.strides, x.strides]);
     if (walk.innerStrides[0] !== 1 || walk.innerStrides[1] !== 1 || walk.inner < MIN_ROW) return false;
-    const fn = this.exports.exp_f32 as RowFn;
+    const kernel = this.exports[`${fn}_f32`] as RowFn;
     const [xa, oa] = arrays as [TypedArray, TypedArray];
     const n = walk.inner;
     forEachRow(walk, [out.offset, x.offset], ([o, xo]) => {
-      fn(xa.byteOffset + (xo as number) * 4, oa.byteOffset + (o as number) * 4, n);
+      kernel(xa.byteOffset + (xo as number) * 4, oa.byteOffset + (o as number) * 4, n);
     });
     return true;
   }

@@ -8,7 +8,7 @@
  *   exp_f32(x, out, n)   contiguous rows of n >= 4 (byte addresses); the last 4 are recomputed
  *                        overlapping instead of a scalar tail
  */
-import type { ModuleBuilder } from './module-builder.js';
+import type { Code, ModuleBuilder } from './module-builder.js';
 import { OP, SIMD } from './opcodes.js';
 
 const LOG2E = 1.44269504088896341;
@@ -18,56 +18,68 @@ const MAX_X = 88.72283905206835; // ln(FLT_MAX)
 const MIN_X = -87.33654475055310898; // ln(FLT_MIN), the smallest normal
 const POLY = [1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
 
+/** Scratch locals for expLanes. */
+export interface ExpLocals {
+  k: number;
+  r: number;
+  big: number;
+  small: number;
+}
+
+/** Fresh v128 scratch locals for expLanes in `c`. */
+export function expLocals(c: Code): ExpLocals {
+  return { k: c.local('v128'), r: c.local('v128'), big: c.local('v128'), small: c.local('v128') };
+}
+
+/** y = exp(v) on 4 float32 lanes, for locals v (clobbered) and y. */
+export function expLanes(c: Code, v: number, y: number, { k, r, big, small }: ExpLocals): void {
+  const splat = (value: number) => c.f32(value).simd(SIMD.f32x4Splat);
+  c.get(v);
+  splat(MAX_X).simd(SIMD.f32x4Gt).set(big);
+  c.get(v);
+  splat(MIN_X).simd(SIMD.f32x4Lt).set(small);
+  // clamp (NaN passes through min/max), k = round(v log2 e)
+  c.get(v);
+  splat(MIN_X).simd(SIMD.f32x4Max);
+  splat(MAX_X).simd(SIMD.f32x4Min).tee(v);
+  splat(LOG2E).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Nearest).set(k);
+  // r = v - k ln2_hi - k ln2_lo
+  c.get(v).get(k);
+  splat(LN2_HI).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Sub).get(k);
+  splat(LN2_LO).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Sub).set(r);
+  // y = poly(r) r^2 + r + 1 (Horner)
+  splat(POLY[0] as number);
+  for (const coef of POLY.slice(1)) {
+    c.get(r).simd(SIMD.f32x4Mul);
+    splat(coef).simd(SIMD.f32x4Add);
+  }
+  c.get(r).get(r).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Mul).get(r).simd(SIMD.f32x4Add);
+  splat(1).simd(SIMD.f32x4Add).set(y);
+  // 2^k as exponent bits, k clamped to 127 (k = 128 only at the top: one more factor 2)
+  c.get(y);
+  c.get(k);
+  splat(127).simd(SIMD.f32x4Min).simd(SIMD.i32x4TruncSatF32x4S);
+  c.i32(127).simd(SIMD.i32x4Splat).simd(SIMD.i32x4Add).i32(23).simd(SIMD.i32x4Shl);
+  c.simd(SIMD.f32x4Mul);
+  splat(2);
+  splat(1);
+  c.get(k);
+  splat(127).simd(SIMD.f32x4Gt).simd(SIMD.v128Bitselect).simd(SIMD.f32x4Mul).set(y);
+  // overflow -> Infinity, below the normals -> 0 (bitselect(a, b, mask) = a where mask)
+  splat(Number.POSITIVE_INFINITY).get(y).get(big).simd(SIMD.v128Bitselect).set(y);
+  splat(0).get(y).get(small).simd(SIMD.v128Bitselect).set(y);
+}
+
 export function emitExpF32(m: ModuleBuilder): void {
   m.func('exp_f32', ['i32', 'i32', 'i32'], [], (c) => {
     const [x, out, n] = [0, 1, 2];
     const [i, vend, last] = [c.local('i32'), c.local('i32'), c.local('i32')];
-    const [v, k, r, y, big, small] = [
-      c.local('v128'),
-      c.local('v128'),
-      c.local('v128'),
-      c.local('v128'),
-      c.local('v128'),
-      c.local('v128'),
-    ];
-    const splat = (value: number) => c.f32(value).simd(SIMD.f32x4Splat);
+    const [v, y] = [c.local('v128'), c.local('v128')];
+    const scratch = expLocals(c);
     /** out[at] = exp(x[at]) for the 4 lanes at byte offset `at` (a local). */
     const lanes = (at: number) => {
       c.get(x).get(at).op(OP.i32Add).v128Load().set(v);
-      c.get(v);
-      splat(MAX_X).simd(SIMD.f32x4Gt).set(big);
-      c.get(v);
-      splat(MIN_X).simd(SIMD.f32x4Lt).set(small);
-      // clamp (NaN passes through min/max), k = round(v log2 e)
-      c.get(v);
-      splat(MIN_X).simd(SIMD.f32x4Max);
-      splat(MAX_X).simd(SIMD.f32x4Min).tee(v);
-      splat(LOG2E).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Nearest).set(k);
-      // r = v - k ln2_hi - k ln2_lo
-      c.get(v).get(k);
-      splat(LN2_HI).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Sub).get(k);
-      splat(LN2_LO).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Sub).set(r);
-      // y = poly(r) r^2 + r + 1 (Horner)
-      splat(POLY[0] as number);
-      for (const coef of POLY.slice(1)) {
-        c.get(r).simd(SIMD.f32x4Mul);
-        splat(coef).simd(SIMD.f32x4Add);
-      }
-      c.get(r).get(r).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Mul).get(r).simd(SIMD.f32x4Add);
-      splat(1).simd(SIMD.f32x4Add).set(y);
-      // 2^k as exponent bits, k clamped to 127 (k = 128 only at the top: one more factor 2)
-      c.get(y);
-      c.get(k);
-      splat(127).simd(SIMD.f32x4Min).simd(SIMD.i32x4TruncSatF32x4S);
-      c.i32(127).simd(SIMD.i32x4Splat).simd(SIMD.i32x4Add).i32(23).simd(SIMD.i32x4Shl);
-      c.simd(SIMD.f32x4Mul);
-      splat(2);
-      splat(1);
-      c.get(k);
-      splat(127).simd(SIMD.f32x4Gt).simd(SIMD.v128Bitselect).simd(SIMD.f32x4Mul).set(y);
-      // overflow -> Infinity, below the normals -> 0 (bitselect(a, b, mask) = a where mask)
-      splat(Number.POSITIVE_INFINITY).get(y).get(big).simd(SIMD.v128Bitselect).set(y);
-      splat(0).get(y).get(small).simd(SIMD.v128Bitselect).set(y);
+      expLanes(c, v, y, scratch);
       c.get(out).get(at).op(OP.i32Add).get(y).v128Store();
     };
     c.get(n).i32(-4).op(OP.i32And).i32(2).op(OP.i32Shl).set(vend);
