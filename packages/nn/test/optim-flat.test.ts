@@ -1,11 +1,18 @@
 // Elementwise optimizers update a bucket of parameters as one flat vector (optim/flat-update.ts).
 // The law: every parameter and state buffer is bitwise what the per-parameter loop gives, through
 // everything that invalidates the flat cache (a missing gradient, a user's assign, loadStateDict).
-import { Adam, type AdamOptions, AdamW, SGD, type SGDOptions } from '@webgrad/nn';
+import { Adam, type AdamOptions, AdamW, type OptimizerStateDict, SGD, type SGDOptions } from '@webgrad/nn';
 import { memory, randn, type Tensor, tidy } from '@webgrad/tensor';
 import { describe, expect, it } from 'vitest';
 
-type Opt = Adam | SGD;
+/** What the test needs of an optimizer (Adam and SGD alike, their state dicts as one type). */
+interface Opt {
+  step(): void;
+  zeroGrad(): void;
+  dispose(): void;
+  stateDict(): OptimizerStateDict<object>;
+  loadStateDict(sd: OptimizerStateDict<object>): void;
+}
 
 class PerParamAdam extends Adam {
   constructor(params: Tensor[], opts: Partial<AdamOptions>) {
