@@ -29,19 +29,21 @@ export function wasmKernelTable(ts: CpuKernelTable, rt: WasmRuntime): CpuKernelT
     (inputs, out, attrs) => {
       if (!(big(out) && rt.elementwise.unary(op, inputs[0] as View, out))) ts[op](inputs, out, attrs);
     };
+  /** exp and erf: f32x4 kernels for contiguous float32 rows (exp-kernel.ts, erf-kernel.ts). */
+  const f32Lanes =
+    (fn: 'exp' | 'erf'): CpuKernel<'exp' | 'erf'> =>
+    (inputs, out, attrs) => {
+      if (!(big(out) && rt.elementwise.exp(inputs[0] as View, out, fn))) ts[fn](inputs, out, attrs);
+    };
   return {
     neg: unary('neg'),
-    exp: (inputs, out, attrs) => {
-      if (!(big(out) && rt.elementwise.exp(inputs[0] as View, out))) ts.exp(inputs, out, attrs);
-    },
+    exp: f32Lanes('exp'),
     log: ts.log,
     sqrt: unary('sqrt'),
     sin: ts.sin,
     cos: ts.cos,
     tanh: ts.tanh,
-    erf: (inputs, out, attrs) => {
-      if (!(big(out) && rt.elementwise.exp(inputs[0] as View, out, 'erf'))) ts.erf(inputs, out, attrs);
-    },
+    erf: f32Lanes('erf'),
     floor: ts.floor,
     cast: ts.cast,
     add: binary('add'),
