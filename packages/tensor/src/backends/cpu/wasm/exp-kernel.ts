@@ -11,11 +11,11 @@
 import type { Code, ModuleBuilder } from './module-builder.js';
 import { OP, SIMD } from './opcodes.js';
 
-const LOG2E = 1.44269504088896341;
+const LOG2E = Math.LOG2E;
 const LN2_HI = 0.693359375;
 const LN2_LO = -2.1219444e-4;
 const MAX_X = 88.72283905206835; // ln(FLT_MAX)
-const MIN_X = -87.33654475055310898; // ln(FLT_MIN), the smallest normal
+const MIN_X = Math.log(2 ** -126); // ln(FLT_MIN), the smallest normal (-87.3365...)
 const POLY = [1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
 
 /** Scratch locals for expLanes. */
