@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   }
   console.log(
     `\n${markdownTable(
-      ['method', 'trainable params', 'lr', 'subtraction (held out)', 'addition after', 'train time'],
+      ['method', 'trainable params', 'lr', 'subtraction (test set)', 'addition after', 'train time'],
       runs.map((r) => [
         r.label,
         `${r.trainable.toLocaleString('en-US')} of ${nParams.toLocaleString('en-US')}`,
