@@ -59,7 +59,7 @@ async function main(args: TransferArgs): Promise<void> {
       stream: process.stderr,
     });
     disposeTask(task);
-    await writeFile(args.tuned, `${JSON.stringify(tuned, null, 1)}\n`);
+    await writeFile(args.tuned, `${JSON.stringify(tuned, null, 2)}\n`);
     log(`froze the tuning choice in ${args.tuned}`);
   }
   if (args.phase === 'tune') return;
