@@ -6,6 +6,8 @@
  * timed in its own pass right after.
  *
  * webgrad runs on 1 thread and on 2 (its worker pool; WEBGRAD_CPU_KERNELS chooses the kernels).
+ * @jax-js/jax (wasm device, the product under `jit`) is timed interleaved with webgrad. A second
+ * table gives webgrad's float64 products (the peers have no float64 matmul here).
  *
  * usage: node bench/dist/run.js matmul [N ...]   (default 256 512 1024)
  */
@@ -14,6 +16,7 @@ import { writeResult } from './lib/results.js';
 import { markdownTable, printTable, type Row } from './lib/table.js';
 import { loadTf, useTfBackend } from './lib/tfjs.js';
 import { compareTimes, gflops, timeit } from './lib/timing.js';
+import { loadJax } from './training/jaxjs.js';
 
 interface Case {
   label: string;
@@ -66,7 +69,17 @@ async function measure(c: Case): Promise<Row> {
     await y.data();
     y.dispose();
   };
-  const t = await compareTimes({ webgrad1: oursOn(1), webgrad2: oursOn(2), tfjsCpu: tfCpu }, reps);
+  const jax = await loadJax();
+  let jaxJit: (() => Promise<void>) | undefined;
+  if (jax) {
+    const ja = jax.numpy.array(a.dataSync() as Float32Array).reshape(aShape);
+    const jb = jax.numpy.array(bStored.dataSync() as Float32Array).reshape(bShape);
+    const f = jax.jit((x: typeof ja, y: typeof ja) => jax.numpy.matmul(x, transB ? y.transpose([0, 2, 1]) : y));
+    jaxJit = async () => {
+      await f(ja.ref, jb.ref).data();
+    };
+  }
+  const t = await compareTimes({ webgrad1: oursOn(1), webgrad2: oursOn(2), tfjsCpu: tfCpu, jaxJit }, reps);
   tf.dispose([ta, tb]);
   let wasmMs: number | undefined;
   if (await useTfBackend('wasm')) {
@@ -88,6 +101,7 @@ async function measure(c: Case): Promise<Row> {
   const oneMs = t.webgrad1?.median ?? Number.NaN;
   const ourMs = t.webgrad2?.median ?? Number.NaN;
   const cpuMs = t.tfjsCpu?.median ?? Number.NaN;
+  const jaxMs = t.jaxJit?.median ?? Number.NaN;
   return {
     case: c.label,
     'webgrad 2T ms': ourMs,
@@ -98,6 +112,29 @@ async function measure(c: Case): Promise<Row> {
     'webgrad 2T / tfjs-cpu': cpuMs / ourMs,
     'webgrad 1T / tfjs-wasm': wasmMs === undefined ? undefined : wasmMs / oneMs,
     'webgrad 2T / tfjs-wasm': wasmMs === undefined ? undefined : wasmMs / ourMs,
+    'jax-js jit GFLOP/s': gflops(flops, jaxMs),
+    'webgrad 2T / jax-js jit': jaxMs / ourMs,
+  };
+}
+
+/** webgrad's float64 product of [N,N] @ [N,N] on 1 and 2 threads (interleaved). */
+async function measure64(n: number): Promise<Row> {
+  const flops = 2 * n * n * n;
+  const a = randn([n, n], { seed: 1, dtype: 'float64' });
+  const b = randn([n, n], { seed: 2, dtype: 'float64' });
+  const on = (threads: number) => () => {
+    setCpuThreads(threads);
+    const y = a.matmul(b);
+    y.dataSync();
+    y.dispose();
+  };
+  const t = await compareTimes({ one: on(1), two: on(2) }, repsFor(flops));
+  a.dispose();
+  b.dispose();
+  return {
+    case: `${n} (float64)`,
+    'webgrad 1T GFLOP/s': gflops(flops, t.one?.median ?? Number.NaN),
+    'webgrad 2T GFLOP/s': gflops(flops, t.two?.median ?? Number.NaN),
   };
 }
 
@@ -117,11 +154,15 @@ export async function main(args: string[]): Promise<void> {
     rows.push(await measure(c));
     console.log(`done ${c.label}`);
   }
+  const rows64: Row[] = [];
+  for (const n of sizes) rows64.push(await measure64(n));
   const note =
     'float32 matmul incl. readback (N = [N,N] @ [N,N]); median ms; ratios > 1 mean webgrad is faster. ' +
-    `webgrad (${getCpuKernels()} kernels, 1T / 2T = 1 / 2 threads) and tfjs-cpu interleaved in one run; ` +
+    `webgrad (${getCpuKernels()} kernels, 1T / 2T = 1 / 2 threads), tfjs-cpu and jax-js (jit) interleaved in one run; ` +
     'tfjs-wasm timed in its own pass.';
   printTable(rows, note);
-  const path = writeResult('matmul-cpu', `${note}\n\n${markdownTable(rows)}`, 'matmul, CPU (float32)');
+  printTable(rows64, 'float64 (webgrad only)');
+  const md = `${note}\n\n${markdownTable(rows)}\n\nfloat64, webgrad only:\n\n${markdownTable(rows64)}`;
+  const path = writeResult('matmul-cpu', md, 'matmul, CPU (float32, float64)');
   console.log(`\nwrote ${path}`);
 }
