@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian/Ubuntu machine lacks to run webgrad's WebGPU backend on a
-# software driver (see shared/ENVIRONMENT.md): Mesa's lavapipe Vulkan driver from
+# software driver: Mesa's lavapipe Vulkan driver from
 # bookworm-backports (stock bookworm Mesa 22.3 is rejected by Dawn), plus the EGL/GLES
 # libraries for the OpenGL ES fallback, and Debian's chromium for the browser end-to-end test.
 # Idempotent; needs root (or sudo).
