@@ -10,9 +10,9 @@
  * Like gradcheck, it runs in float64 on the CPU (inputs are copied there); only float inputs
  * are perturbed. The report names the check, input, element and both values of the worst entry.
  */
-import { concat, isFloat, randn, reshape, type Tensor, tensor, tidy } from '@webgrad/tensor';
+import { concat, isFloat, randn, reshape, type Tensor, TensorError, tensor, tidy } from '@webgrad/tensor';
 import { vjp } from './api.js';
-import type { GradcheckReport, GradcheckWorst } from './gradcheck.js';
+import { type GradcheckReport, type GradcheckWorst, scored, summarize } from './gradcheck.js';
 import { jvp } from './jvp.js';
 
 export type Mode = 'fwd' | 'rev';
@@ -70,12 +70,7 @@ function multiIndex(flat: number, shape: readonly number[]): number[] {
   return idx;
 }
 
-function entry(s: Settings, base: Omit<CheckGradsWorst, 'absError' | 'relError'>): Entry {
-  const absError = Math.abs(base.analytic - base.numeric);
-  const relError = absError === 0 ? 0 : absError / Math.abs(base.numeric);
-  const ratio = absError / (s.atol + s.rtol * Math.abs(base.numeric));
-  return { ...base, absError, relError, ratio: Number.isNaN(ratio) ? Number.POSITIVE_INFINITY : ratio };
-}
+const entry = (s: Settings, base: Omit<CheckGradsWorst, 'absError' | 'relError'>): Entry => scored(s, base);
 
 function cpu64(values: ArrayLike<number>, shape: readonly number[]): Tensor {
   return tensor(Float64Array.from(values), { dtype: 'float64', device: 'cpu', shape });
@@ -213,18 +208,11 @@ export async function checkGrads(
       return cpu64(data, t.shape);
     }),
   );
-  if (!xs.some((t) => isFloat(t.dtype))) throw new Error('checkGrads: no float inputs to perturb');
+  if (!xs.some((t) => isFloat(t.dtype)))
+    throw new TensorError('dtype', 'checkGrads: no float inputs to perturb (give at least one float tensor argument)');
   const checks = collect(f, xs, opts.order ?? 2, modes, s, 'f');
   const all = checks.flatMap(([, es]) => es);
-  let worst: Entry | undefined;
-  let maxAbsError = 0;
-  let maxRelError = 0;
-  for (const e of all) {
-    if (!worst || e.ratio > worst.ratio) worst = e;
-    maxAbsError = Math.max(maxAbsError, Number.isNaN(e.absError) ? Number.POSITIVE_INFINITY : e.absError);
-    if (Math.abs(e.numeric) >= s.atol) maxRelError = Math.max(maxRelError, e.relError);
-  }
-  const ok = all.every((e) => e.ratio <= 1);
+  const { worst, maxAbsError, maxRelError, ok } = summarize(all, s.atol);
   const w = worst && (({ ratio: _, ...rest }) => rest)(worst);
   const detail = w
     ? `worst in '${w.check}' at input ${w.input} element [${w.index.join(', ')}], output element [${w.output.join(', ')}]: analytic ${w.analytic} vs reference ${w.numeric} (abs error ${w.absError}, rel error ${w.relError}); `

@@ -117,23 +117,52 @@ interface Entry extends GradcheckWorst {
   ratio: number;
 }
 
-function entry(s: Settings, base: Omit<GradcheckWorst, 'absError' | 'relError'>): Entry {
+/**
+ * @internal One compared value with its errors and its ratio to the tolerance
+ * atol + rtol |numeric| (NaN counts as infinitely far).
+ */
+export function scored<B extends { analytic: number; numeric: number }>(
+  s: { atol: number; rtol: number },
+  base: B,
+): B & { absError: number; relError: number; ratio: number } {
   const absError = Math.abs(base.analytic - base.numeric);
   const relError = absError === 0 ? 0 : absError / Math.abs(base.numeric);
   const ratio = absError / (s.atol + s.rtol * Math.abs(base.numeric));
   return { ...base, absError, relError, ratio: Number.isNaN(ratio) ? Number.POSITIVE_INFINITY : ratio };
 }
 
-function report(name: string, s: Settings, entries: Entry[], prefix = ''): GradcheckReport {
-  let worst: Entry | undefined;
+const entry = (s: Settings, base: Omit<GradcheckWorst, 'absError' | 'relError'>): Entry => scored(s, base);
+
+/** What gradcheck and checkGrads report of their entries: the worst one, the largest errors, ok. */
+export interface Summary<E> {
+  worst: E | undefined;
+  maxAbsError: number;
+  maxRelError: number;
+  ok: boolean;
+}
+
+/**
+ * @internal The worst entry (largest error / tolerance ratio), the largest absolute error, and
+ * the largest relative error among entries whose reference is at least `atol` (relative error
+ * means nothing next to a reference of ~0). ok when every ratio is at most 1.
+ */
+export function summarize<E extends { ratio: number; absError: number; relError: number; numeric: number }>(
+  entries: readonly E[],
+  atol: number,
+): Summary<E> {
+  let worst: E | undefined;
   let maxAbsError = 0;
   let maxRelError = 0;
   for (const e of entries) {
     if (!worst || e.ratio > worst.ratio) worst = e;
     maxAbsError = Math.max(maxAbsError, Number.isNaN(e.absError) ? Number.POSITIVE_INFINITY : e.absError);
-    if (Math.abs(e.numeric) >= s.atol) maxRelError = Math.max(maxRelError, e.relError);
+    if (Math.abs(e.numeric) >= atol) maxRelError = Math.max(maxRelError, e.relError);
   }
-  const ok = entries.every((e) => e.ratio <= 1);
+  return { worst, maxAbsError, maxRelError, ok: entries.every((e) => e.ratio <= 1) };
+}
+
+function report(name: string, s: Settings, entries: Entry[], prefix = ''): GradcheckReport {
+  const { worst, maxAbsError, maxRelError, ok } = summarize(entries, s.atol);
   const w = worst && {
     input: worst.input,
     index: worst.index,
