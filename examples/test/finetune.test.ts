@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { adapterLayers } from '@webgrad/abba';
 import { GPT, Linear } from '@webgrad/nn';
 import * as fc from 'fast-check';
@@ -329,7 +330,8 @@ describe('the demo quotes the experiment', () => {
   it("states the same 5-seed numbers as the README's results", async () => {
     const { readFileSync } = await import('node:fs');
     const { HEADLINE, formatInterval, headlineText } = await import('../finetune/headline.js');
-    const readme = readFileSync(join(import.meta.dirname, '..', 'finetune', 'README.md'), 'utf8');
+    const here = dirname(fileURLToPath(import.meta.url));
+    const readme = readFileSync(join(here, '..', 'finetune', 'README.md'), 'utf8');
     const f = (x: number) => x.toFixed(1);
     expect(Number.isFinite(HEADLINE.difference.mean)).toBe(true);
     expect(readme).toContain(formatInterval());

@@ -13,6 +13,7 @@ registerBackend(new CpuBackend());
 
 export { type Backend, type Device, getBackend, registerBackend, unregisterBackend, type View } from './backend.js';
 export { CpuBackend } from './backends/cpu/index.js';
+export { cpuThreadsReady } from './backends/cpu/wasm/runtime.js';
 export {
   type CpuKernelSet,
   getCpuKernels,
@@ -21,7 +22,6 @@ export {
   setCpuThreads,
   wasmKernelsAvailable,
 } from './backends/cpu/wasm/settings.js';
-export { cpuThreadsReady } from './backends/cpu/wasm/runtime.js';
 // A type only: the WebGPU backend and its WGSL generators load on demand in initWebGPU().
 export type { WebGpuBackend } from './backends/webgpu/backend.js';
 export {
