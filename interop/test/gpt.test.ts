@@ -59,14 +59,23 @@ describeWithPython('GPT against torch and transformers', () => {
       expect(e, name).toBeLessThan(1e-5);
       gradErr = Math.max(gradErr, e);
     }
-    console.log(`interop: GPT vs torch mirror, relative error: logits ${logitsErr.toExponential(1)}, loss ${lossErr.toExponential(1)}, worst gradient ${gradErr.toExponential(1)}`);
+    console.log(
+      `interop: GPT vs torch mirror, relative error: logits ${logitsErr.toExponential(1)}, loss ${lossErr.toExponential(1)}, worst gradient ${gradErr.toExponential(1)}`,
+    );
     expect(logitsErr).toBeLessThan(1e-5);
     expect(lossErr).toBeLessThan(1e-6);
   });
 
-  it('a Hugging Face GPT2LMHeadModel loads with loadGPT2 and gives transformers\' logits', async () => {
+  it("a Hugging Face GPT2LMHeadModel loads with loadGPT2 and gives transformers' logits", async () => {
     const dir = tempDir('gpt2');
-    const spec = { vocab_size: 50, n_positions: 16, n_embd: 24, n_layer: 2, n_head: 4, _ids: [[3, 1, 4, 1, 5, 9, 2, 6, 5, 3]] };
+    const spec = {
+      vocab_size: 50,
+      n_positions: 16,
+      n_embd: 24,
+      n_layer: 2,
+      n_head: 4,
+      _ids: [[3, 1, 4, 1, 5, 9, 2, 6, 5, 3]],
+    };
     writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec));
     runPython('hf-gpt2-make', dir);
     const model = await loadGPT2(join(dir, 'checkpoint'));
@@ -89,7 +98,9 @@ describeWithPython('GPT against torch and transformers', () => {
     expect(readResult<{ warnings: string[] }>(dir).warnings).toEqual([]);
     const ref = await loadSafetensors(join(dir, 'torch.safetensors'));
     const err = relErr(model.forward(idx), ref.logits as Tensor);
-    console.log(`interop: saveGPT2 -> transformers GPT2LMHeadModel.from_pretrained, logits relative error ${err.toExponential(1)}`);
+    console.log(
+      `interop: saveGPT2 -> transformers GPT2LMHeadModel.from_pretrained, logits relative error ${err.toExponential(1)}`,
+    );
     expect(err).toBeLessThan(1e-5);
   });
 });

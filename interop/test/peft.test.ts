@@ -29,9 +29,24 @@ async function baseDir(name: string): Promise<string> {
 }
 
 const TO_PEFT: [string, AdapterConfig, string][] = [
-  ['LoRA with a per-module rank and alpha', { method: 'lora', targetModules: ['cAttn', 'cFc'], r: 4, alpha: 6, rankPattern: { 'blocks\\.1\\.mlp\\.cFc': 2 }, alphaPattern: { cAttn: 3 } }, 'LORA'],
+  [
+    'LoRA with a per-module rank and alpha',
+    {
+      method: 'lora',
+      targetModules: ['cAttn', 'cFc'],
+      r: 4,
+      alpha: 6,
+      rankPattern: { 'blocks\\.1\\.mlp\\.cFc': 2 },
+      alphaPattern: { cAttn: 3 },
+    },
+    'LORA',
+  ],
   ['HiRA with s = 1.5 (folded into B)', { method: 'hira', targetModules: ['cAttn', 'cProj'], r: 4, alpha: 6 }, 'HIRA'],
-  ['ABBA with r1 != r2 (as LoHa, padded)', { method: 'abba', targetModules: ['cAttn', 'cFc'], r1: 2, r2: 3, alpha: 4 }, 'LOHA'],
+  [
+    'ABBA with r1 != r2 (as LoHa, padded)',
+    { method: 'abba', targetModules: ['cAttn', 'cFc'], r1: 2, r2: 3, alpha: 4 },
+    'LOHA',
+  ],
 ];
 
 describeWithPython('adapters with Hugging Face PEFT', () => {
@@ -44,20 +59,39 @@ describeWithPython('adapters with Hugging Face PEFT', () => {
         for (const [i, [, t]] of l.adapterTensors().entries()) t.assign(randn(t.shape, { seed: 10 + i }).mul(0.3));
       await saveAdapter(model, join(dir, 'adapter'));
       runPython('peft-load', dir);
-      const result = readResult<{ peft_type: string; missing: string[]; unexpected: string[]; warnings: string[] }>(dir);
+      const result = readResult<{ peft_type: string; missing: string[]; unexpected: string[]; warnings: string[] }>(
+        dir,
+      );
       expect(result).toEqual({ peft_type: peftType, missing: [], unexpected: [], warnings: [] });
       const torch = await loadSafetensors(join(dir, 'torch.safetensors'));
       const ours = model.forward(idx);
       const [load, merged] = [maxAbsDiff(ours, torch.logits as Tensor), maxAbsDiff(ours, torch.merged as Tensor)];
-      console.log(`interop: webgrad ${peftType} in PEFT: max |logits diff| ${load.toExponential(1)} after load, ${merged.toExponential(1)} after merge`);
+      console.log(
+        `interop: webgrad ${peftType} in PEFT: max |logits diff| ${load.toExponential(1)} after load, ${merged.toExponential(1)} after merge`,
+      );
       expect(load).toBeLessThan(1e-5);
       expect(merged).toBeLessThan(1e-5);
     });
 
   const FROM_PEFT: [string, Record<string, unknown>, string][] = [
-    ['LoRA with alpha_pattern and rank_pattern', { peft_type: 'LORA', r: 4, lora_alpha: 8, target_modules: ['cAttn', 'cProj'], rank_pattern: { 'blocks.0.attn.cProj': 2 }, alpha_pattern: { cAttn: 3, 'blocks.1.mlp.cProj': 5 } }, 'lora'],
+    [
+      'LoRA with alpha_pattern and rank_pattern',
+      {
+        peft_type: 'LORA',
+        r: 4,
+        lora_alpha: 8,
+        target_modules: ['cAttn', 'cProj'],
+        rank_pattern: { 'blocks.0.attn.cProj': 2 },
+        alpha_pattern: { cAttn: 3, 'blocks.1.mlp.cProj': 5 },
+      },
+      'lora',
+    ],
     ['HiRA', { peft_type: 'HIRA', r: 3, target_modules: ['cFc'] }, 'hira'],
-    ['LoHa (loaded as ABBA)', { peft_type: 'LOHA', r: 2, alpha: 5, target_modules: ['cAttn', 'cFc'], rank_pattern: { cFc: 3 } }, 'abba'],
+    [
+      'LoHa (loaded as ABBA)',
+      { peft_type: 'LOHA', r: 2, alpha: 5, target_modules: ['cAttn', 'cFc'], rank_pattern: { cFc: 3 } },
+      'abba',
+    ],
   ];
   for (const [name, spec, method] of FROM_PEFT)
     it(`webgrad loads a PEFT-made ${name} and computes PEFT's logits`, async () => {

@@ -50,7 +50,11 @@ export function runPython(command: string, dir: string): void {
   }
 }
 
-const NON_FINITE: Record<string, number> = { inf: Number.POSITIVE_INFINITY, '-inf': Number.NEGATIVE_INFINITY, nan: Number.NaN };
+const NON_FINITE: Record<string, number> = {
+  inf: Number.POSITIVE_INFINITY,
+  '-inf': Number.NEGATIVE_INFINITY,
+  nan: Number.NaN,
+};
 
 /** The result.json a command wrote to `dir` (non-finite numbers travel as "inf", "-inf", "nan"). */
 export function readResult<T = Record<string, unknown>>(dir: string): T {

@@ -14,7 +14,15 @@ describeWithPython('safetensors with the Python library', () => {
     const path = join(dir, 'from-python.safetensors');
     const record = await loadSafetensors(path);
     expect(Object.keys(record).sort()).toEqual(Object.keys(expected).sort());
-    const loadsAs: Record<string, string> = { F64: 'float64', I32: 'int32', I64: 'int32', I16: 'int32', I8: 'int32', U8: 'int32', BOOL: 'bool' };
+    const loadsAs: Record<string, string> = {
+      F64: 'float64',
+      I32: 'int32',
+      I64: 'int32',
+      I16: 'int32',
+      I8: 'int32',
+      U8: 'int32',
+      BOOL: 'bool',
+    };
     for (const [name, values] of Object.entries(expected)) {
       const t = record[name];
       expect(t?.dtype, name).toBe(loadsAs[name] ?? 'float32');
@@ -24,10 +32,27 @@ describeWithPython('safetensors with the Python library', () => {
     expect(await readSafetensorsMetadata(path)).toEqual({ made_by: 'torch' });
   });
 
-  it('torch reads what webgrad writes, and our half rounding is torch\'s, bit for bit', async () => {
+  it("torch reads what webgrad writes, and our half rounding is torch's, bit for bit", async () => {
     const dir = tempDir('st-out');
     // Values that exercise rounding: random, ties, subnormals, overflow, zeros, infinities.
-    const special = [0, -0, 1, 65504, 65519, 65520, 70000, 2 ** -24, 2 ** -25, 3 * 2 ** -25, 1 + 2 ** -11, 1 + 2 ** -8, 1 + 3 * 2 ** -8, 3.4e38, Number.POSITIVE_INFINITY, -1e-8];
+    const special = [
+      0,
+      -0,
+      1,
+      65504,
+      65519,
+      65520,
+      70000,
+      2 ** -24,
+      2 ** -25,
+      3 * 2 ** -25,
+      1 + 2 ** -11,
+      1 + 2 ** -8,
+      1 + 3 * 2 ** -8,
+      3.4e38,
+      Number.POSITIVE_INFINITY,
+      -1e-8,
+    ];
     const x = new Float32Array([...special, ...(randn([200], { seed: 5 }).mul(300).dataSync() as Float32Array)]);
     await saveSafetensors(join(dir, 'reference-f32.safetensors'), { x: tensor(x) });
     const record = {
@@ -38,7 +63,12 @@ describeWithPython('safetensors with the Python library', () => {
       h: tensor(x),
       bh: tensor(x),
     };
-    await saveSafetensors(join(dir, 'from-webgrad.safetensors'), record, { step: '3' }, { storeAs: { h: 'F16', bh: 'BF16' } });
+    await saveSafetensors(
+      join(dir, 'from-webgrad.safetensors'),
+      record,
+      { step: '3' },
+      { storeAs: { h: 'F16', bh: 'BF16' } },
+    );
     runPython('safetensors-read', dir);
     // biome-ignore lint/suspicious/noExplicitAny: the shape is run.py's safetensors_read.
     const out = readResult<any>(dir);
