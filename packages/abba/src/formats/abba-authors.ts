@@ -17,7 +17,7 @@ import type { Tensor } from '@webgrad/tensor';
 import type { ABBALinear } from '../abba.js';
 import type { AdapterLayer } from '../adapter-layer.js';
 import { type AdapterConfig, type ResolvedConfig, scalingOf } from '../config.js';
-import { take } from './peft-common.js';
+import { exactKey, take } from './peft-common.js';
 import { checkPeftOptions } from './peft-options.js';
 import type { AdapterFiles, AdapterFormat } from './types.js';
 
@@ -62,7 +62,7 @@ function readConfig(json: Record<string, unknown>, source: string): AdapterConfi
   checkPeftOptions(json, FIELDS.slice(0, 6), source, 'ABBA (authors)');
   const t = json.target_modules;
   const names = typeof t === 'string' ? [t] : (t as string[]);
-  const escaped = names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const escaped = names.map(exactKey);
   return {
     method: 'abba',
     targetModules: new RegExp(escaped.join('|')), // substring match, as their apply_abba

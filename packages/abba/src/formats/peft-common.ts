@@ -27,7 +27,7 @@ export function targetsFromPeft(t: unknown, option: string, source: string): Tar
   );
 }
 
-/** A regular expression matching exactly `path` (PEFT pattern keys are regular expressions). */
+/** `path` with regular-expression syntax escaped, so it matches only itself (PEFT pattern keys are regular expressions). */
 export function exactKey(path: string): string {
   return path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
