@@ -7,38 +7,7 @@
  * Runs per row: FC_NUM_RUNS when set; else 20 under CI and 3 locally.
  */
 import { gradgradcheck } from '@webgrad/autograd';
-import type { Tensor } from '@webgrad/tensor';
-import * as fc from 'fast-check';
-import { describe, it } from 'vitest';
 import { numRuns } from '../../tensor/test/spec/compare.js';
-import { materializeAll } from '../../tensor/test/spec/materialize.js';
-import { OP_SPECS } from '../../tensor/test/spec/op-specs.js';
+import { describeGradRows } from './op-spec-grad-rows.js';
 
-const RUNS = numRuns(process.env.CI ? 20 : 3);
-
-const differentiable = OP_SPECS.filter((row) => (row.gradInputs ?? []).length > 0);
-
-describe('gradgradcheck of every differentiable op-spec row', () => {
-  it.each(differentiable.map((row) => [row.name, row] as const))('%s', async (_name, row) => {
-    const gradInputs = row.gradInputs as number[];
-    await fc.assert(
-      fc.asyncProperty(row.cases, async (c) => {
-        const inputs = materializeAll(c, { dtype: 'float64', device: 'cpu' });
-        const f = (...xs: Tensor[]) => {
-          const all = [...inputs];
-          gradInputs.forEach((k, j) => {
-            all[k] = xs[j] as Tensor;
-          });
-          return row.apply(all, c.params);
-        };
-        const report = await gradgradcheck(
-          f,
-          gradInputs.map((k) => inputs[k] as Tensor),
-          { eps: row.grad?.eps, atol: row.grad?.atol, rtol: row.grad?.rtol },
-        );
-        if (!report.ok) throw new Error(`${row.name}: ${report.message}`);
-      }),
-      { numRuns: RUNS },
-    );
-  });
-});
+describeGradRows('gradgradcheck of every differentiable op-spec row', gradgradcheck, numRuns(process.env.CI ? 20 : 3));
