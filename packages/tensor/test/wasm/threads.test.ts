@@ -14,6 +14,7 @@ import {
 } from '@webgrad/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
 import { splitWork } from '../../src/backends/cpu/wasm/matmul.js';
+import { MR } from '../../src/backends/cpu/wasm/matmul-kernel.js';
 import { workerSharesRun } from '../../src/backends/cpu/wasm/runtime.js';
 
 const initial = getCpuThreads();
@@ -28,7 +29,7 @@ function product(threads: number, a: Tensor, b: Tensor): Float32Array | Float64A
 }
 
 describe('splitWork', () => {
-  it('covers every batch and row exactly once, rows in multiples of 4', () => {
+  it('covers every batch and row exactly once, rows in multiples of the micro-kernel height MR', () => {
     for (const [batches, M, threads] of [
       [1, 130, 2],
       [1, 5, 3],
@@ -39,7 +40,7 @@ describe('splitWork', () => {
       const shares = splitWork(batches, M, threads);
       const seen = new Array(batches * M).fill(0);
       for (const s of shares) {
-        expect(s.r0 % 4).toBe(0);
+        expect(s.r0 % MR).toBe(0);
         for (let b = s.b0; b < s.b1; b++) for (let r = s.r0; r < s.r1; r++) seen[b * M + r]++;
       }
       expect(seen.every((n) => n === 1)).toBe(true);

@@ -154,7 +154,7 @@ export class WasmMatmul {
     const nd = out.shape.length;
     const [M, N] = [out.shape[nd - 2] as number, out.shape[nd - 1] as number];
     const K = a.shape[nd - 1] as number;
-    // Thin products (M or N of 1 or 2) too: padded to the 4 x 8 block they still ran 1.6-7x the
+    // Thin products (M or N of 1 or 2) too: padded to the MR x NR block they still ran 1.6-7x the
     // TS kernel's thin path here. K = 0 leaves the zero-filled output to the TS kernel.
     if (K === 0) return false;
     const t = dtype === 'float32' ? F32 : F64;
