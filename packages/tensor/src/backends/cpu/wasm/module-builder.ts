@@ -80,35 +80,41 @@ export class Code {
     return this;
   }
 
+  /** `local.get`: pushes local `index` (a parameter or a `local()`). */
   get(index: number): this {
     this.bytes.push(OP.localGet);
     unsignedLeb(index, this.bytes);
     return this;
   }
 
+  /** `local.set`: pops the top of the stack into local `index`. */
   set(index: number): this {
     this.bytes.push(OP.localSet);
     unsignedLeb(index, this.bytes);
     return this;
   }
 
+  /** `local.tee`: stores the top of the stack into local `index` and keeps it on the stack. */
   tee(index: number): this {
     this.bytes.push(OP.localTee);
     unsignedLeb(index, this.bytes);
     return this;
   }
 
+  /** `i32.const value`. */
   i32(value: number): this {
     this.bytes.push(OP.i32Const);
     signedLeb(value, this.bytes);
     return this;
   }
 
+  /** `f32.const value` (rounded to float32). */
   f32(value: number): this {
     this.bytes.push(OP.f32Const, ...floatBytes(value, 4));
     return this;
   }
 
+  /** `f64.const value`. */
   f64(value: number): this {
     this.bytes.push(OP.f64Const, ...floatBytes(value, 8));
     return this;
@@ -131,6 +137,7 @@ export class Code {
     return this.mem(SIMD.v128Load, offset, 0, true);
   }
 
+  /** `v128.store` of the top vector at (the address below it) + offset. */
   v128Store(offset = 0): this {
     return this.mem(SIMD.v128Store, offset, 0, true);
   }
@@ -180,12 +187,14 @@ export class Code {
     return this;
   }
 
+  /** `br depth`: jumps to the end of the enclosing block `depth` levels out (or the start of a loop). */
   br(depth: number): this {
     this.bytes.push(OP.br);
     unsignedLeb(depth, this.bytes);
     return this;
   }
 
+  /** `br_if depth`: pops an i32 and branches as `br` when it is non-zero. */
   brIf(depth: number): this {
     this.bytes.push(OP.brIf);
     unsignedLeb(depth, this.bytes);
@@ -235,6 +244,13 @@ interface FuncDef {
   exported: boolean;
 }
 
+/**
+ * The one memory a module imports, as `env.memory`; its limits must match the
+ * `WebAssembly.Memory` passed at instantiation.
+ * @example
+ *   const m = new ModuleBuilder({ shared: true, minPages: 16, maxPages: 1024 });
+ *   const memory = new WebAssembly.Memory({ initial: 16, maximum: 1024, shared: true });
+ */
 export interface MemoryImport {
   /** A shared memory (threads) must declare its maximum; a private one may. */
   shared: boolean;

@@ -4,10 +4,22 @@
  * followed by a LEB128 number, so they are listed apart.
  */
 
-/** Value types, as they appear in signatures and local declarations. */
+/**
+ * Value types, as they appear in signatures and local declarations (their binary codes).
+ * @example VALTYPE.f32 // 0x7d
+ */
 export const VALTYPE = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b } as const;
+/**
+ * A value type's name, as function signatures and `Code.local` take it.
+ * @example m.func('dot', ['i32', 'i32', 'i32'] satisfies ValType[], ['f32'], body);
+ */
 export type ValType = keyof typeof VALTYPE;
 
+/**
+ * One-byte opcodes of the core instruction set, by name (`i32Add` is `i32.add`), for `Code.op`
+ * and, for loads and stores, `Code.mem`.
+ * @example c.get(0).get(1).op(OP.f64Mul); // local 0 * local 1
+ */
 export const OP = {
   unreachable: 0x00,
   block: 0x02,
@@ -83,7 +95,10 @@ export const OP = {
   f64PromoteF32: 0xbb,
 } as const;
 
-/** Opcodes after the 0xfd prefix (encoded as LEB128 u32). */
+/**
+ * SIMD128 opcodes, the numbers after the 0xfd prefix (encoded as LEB128 u32), for `Code.simd`.
+ * @example c.get(0).simd(SIMD.f32x4Splat).get(1).simd(SIMD.f32x4Mul); // [x, x, x, x] * v
+ */
 export const SIMD = {
   v128Load: 0x00,
   v128Load32Splat: 0x09,
@@ -98,14 +113,20 @@ export const SIMD = {
   v128Load64Zero: 0x5d,
   f64x2PromoteLowF32x4: 0x5f,
   v128And: 0x4e,
+  v128AndNot: 0x4f,
   v128Or: 0x50,
   v128Bitselect: 0x52,
+  f32x4Eq: 0x41,
+  f32x4Ne: 0x42,
   f32x4Lt: 0x43,
   f32x4Gt: 0x44,
   f32x4Nearest: 0x6a,
   i32x4Shl: 0xab,
+  i32x4ShrU: 0xad,
   i32x4Add: 0xae,
+  i32x4Sub: 0xb1,
   i32x4TruncSatF32x4S: 0xf8,
+  f32x4ConvertI32x4S: 0xfa,
   f32x4Abs: 0xe0,
   f32x4Neg: 0xe1,
   f32x4Sqrt: 0xe3,
