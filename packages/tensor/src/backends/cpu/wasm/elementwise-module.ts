@@ -17,6 +17,7 @@ import { MAX_PAGES } from './heap.js';
 import { F32, F64, type FloatType } from './matmul-kernel.js';
 import { type Code, ModuleBuilder } from './module-builder.js';
 import { OP, SIMD } from './opcodes.js';
+import { emitTanhF32 } from './tanh-kernel.js';
 
 export const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'max'] as const;
 export const UNARY_OPS = ['neg', 'sqrt'] as const;
@@ -232,5 +233,6 @@ export function elementwiseModuleBytes(): Uint8Array<ArrayBuffer> {
   }
   emitExpF32(m);
   emitErfF32(m);
+  emitTanhF32(m);
   return m.emit();
 }

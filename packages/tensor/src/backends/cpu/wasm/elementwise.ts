@@ -19,6 +19,9 @@ const MIN_ROW = 16;
 
 type RowFn = (...args: number[]) => void;
 
+/** The float32 functions with an f32x4 kernel of their own. */
+export type F32LaneFn = 'exp' | 'erf' | 'tanh';
+
 let compiled: WebAssembly.Module | undefined;
 
 const suffix = (dtype: string) => (dtype === 'float32' ? 'f32' : 'f64');
@@ -138,8 +141,11 @@ export class WasmElementwise {
     return true;
   }
 
-  /** out = exp(x) or erf(x) for contiguous float32 rows (exp-kernel.ts, erf-kernel.ts); false when the TS kernel should run. */
-  exp(x: View, out: View, fn: 'exp' | 'erf' = 'exp'): boolean {
+  /**
+   * out = fn(x) for contiguous float32 rows (exp-kernel.ts, erf-kernel.ts, tanh-kernel.ts);
+   * false when the TS kernel should run.
+   */
+  f32Lanes(fn: F32LaneFn, x: View, out: View): boolean {
     if (out.dtype !== 'float32') return false;
     const arrays = this.usable([x], out);
     if (!arrays) return false;

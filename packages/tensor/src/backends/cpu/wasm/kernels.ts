@@ -7,7 +7,7 @@
 import type { View } from '../../../backend.js';
 import type { TypedArray } from '../../../dtype.js';
 import type { KernelPrim, PrimAttrs } from '../../../prims.js';
-import { WASM_MIN_ELEMENTS } from './elementwise.js';
+import { type F32LaneFn, WASM_MIN_ELEMENTS } from './elementwise.js';
 import type { BinaryOp, UnaryOp } from './elementwise-module.js';
 import type { WasmRuntime } from './runtime.js';
 
@@ -29,11 +29,11 @@ export function wasmKernelTable(ts: CpuKernelTable, rt: WasmRuntime): CpuKernelT
     (inputs, out, attrs) => {
       if (!(big(out) && rt.elementwise.unary(op, inputs[0] as View, out))) ts[op](inputs, out, attrs);
     };
-  /** exp and erf: f32x4 kernels for contiguous float32 rows (exp-kernel.ts, erf-kernel.ts). */
+  /** exp, erf, tanh: f32x4 kernels for contiguous float32 rows (float64 runs the TS kernel). */
   const f32Lanes =
-    (fn: 'exp' | 'erf'): CpuKernel<'exp' | 'erf'> =>
+    (fn: F32LaneFn): CpuKernel<F32LaneFn> =>
     (inputs, out, attrs) => {
-      if (!(big(out) && rt.elementwise.exp(inputs[0] as View, out, fn))) ts[fn](inputs, out, attrs);
+      if (!(big(out) && rt.elementwise.f32Lanes(fn, inputs[0] as View, out))) ts[fn](inputs, out, attrs);
     };
   return {
     neg: unary('neg'),
@@ -42,7 +42,7 @@ export function wasmKernelTable(ts: CpuKernelTable, rt: WasmRuntime): CpuKernelT
     sqrt: unary('sqrt'),
     sin: ts.sin,
     cos: ts.cos,
-    tanh: ts.tanh,
+    tanh: f32Lanes('tanh'),
     erf: f32Lanes('erf'),
     floor: ts.floor,
     cast: ts.cast,
