@@ -1,9 +1,9 @@
 /**
- * Accuracy of the wasm float32 tanh kernel (tanh-kernel.ts) against
- * Math.tanh rounded to float32, in ulp of the correctly rounded result, over random
+ * Accuracy of the wasm float32 tanh and log kernels (tanh-kernel.ts, log-kernel.ts) against
+ * Math.tanh / Math.log rounded to float32, in ulp of the correctly rounded result, over random
  * bit patterns across the whole float32 range, dense sweeps where the kernels switch branch, and
- * the edge values (signed zeros, denormals, infinities, NaN, 1). Bound: within 1 ulp;
- * special values exactly as Math.tanh.
+ * the edge values (signed zeros, denormals, infinities, NaN, 1). Bound: within 1 ulp for both;
+ * special values exactly as Math.tanh / Math.log (NaN where they give NaN).
  */
 import * as T from '@webgrad/tensor';
 import { getCpuKernels, setCpuKernels } from '@webgrad/tensor';
@@ -14,10 +14,11 @@ const initial = getCpuKernels();
 afterAll(() => setCpuKernels(initial));
 
 /**
- * The kernel is deterministic (IEEE lane arithmetic, same bits in every engine), and 1 ulp is
- * the worst it showed over 2.5 million random bit patterns and sweeps (a wider run of this file).
+ * Both kernels are deterministic (IEEE lane arithmetic, same bits in every engine), and 1 ulp is
+ * the worst either showed over 2.5 million random bit patterns and sweeps (a wider run of this file).
  */
 const TANH_ULP = 1;
+const LOG_ULP = 1;
 
 /** Deterministic float32 values from raw bit patterns (xorshift32), keeping those `keep` accepts. */
 function randomFloats(count: number, seed: number, keep: (x: number) => boolean): number[] {
@@ -96,5 +97,26 @@ describe.runIf(wasmKernelsAvailable())('wasm float32 tanh', () => {
     expect(Object.is(at(-0), -0) && Object.is(at(0), 0)).toBe(true);
     expect([at(Infinity), at(-Infinity), at(2 ** -149), at(-1e-40)]).toEqual([1, -1, 2 ** -149, Math.fround(-1e-40)]);
     expect(at(Number.NaN)).toBeNaN();
+  });
+});
+
+describe.runIf(wasmKernelsAvailable())('wasm float32 log', () => {
+  it(`is within ${LOG_ULP} ulp of Math.log, with edges exact`, () => {
+    const xs = [
+      ...randomFloats(40_000, 11, (x) => x > 0 && Number.isFinite(x)), // every binade, denormals too
+      ...randomFloats(2000, 13, (x) => x < 0), // negatives: NaN
+      ...sweep(0.5, 2, 30_000),
+      ...sweep(1 - 2 ** -10, 1 + 2 ** -10, 4000), // near 1: log x ~ x - 1
+      ...sweep(0.7, 0.715, 2000), // the mantissa split at sqrt(1/2)
+      ...EDGES,
+      Math.SQRT1_2,
+      3.4028234663852886e38,
+    ];
+    const got = wasmRun(xs, (x) => x.log());
+    const worst = worstUlp(xs, got, Math.log, 'log');
+    expect(worst).toBeLessThanOrEqual(LOG_ULP);
+    const at = (v: number) => got[xs.findIndex((u) => Object.is(u, v))] as number;
+    expect([at(0), at(-0), at(Infinity), at(1)]).toEqual([-Infinity, -Infinity, Infinity, 0]);
+    for (const v of [-Infinity, -1, -(2 ** -149), Number.NaN]) expect(at(v)).toBeNaN();
   });
 });

@@ -14,6 +14,7 @@
 import { emitErfF32 } from './erf-kernel.js';
 import { emitExpF32 } from './exp-kernel.js';
 import { MAX_PAGES } from './heap.js';
+import { emitLogF32 } from './log-kernel.js';
 import { F32, F64, type FloatType } from './matmul-kernel.js';
 import { type Code, ModuleBuilder } from './module-builder.js';
 import { OP, SIMD } from './opcodes.js';
@@ -234,5 +235,6 @@ export function elementwiseModuleBytes(): Uint8Array<ArrayBuffer> {
   emitExpF32(m);
   emitErfF32(m);
   emitTanhF32(m);
+  emitLogF32(m);
   return m.emit();
 }

@@ -20,7 +20,7 @@ const MIN_ROW = 16;
 type RowFn = (...args: number[]) => void;
 
 /** The float32 functions with an f32x4 kernel of their own. */
-export type F32LaneFn = 'exp' | 'erf' | 'tanh';
+export type F32LaneFn = 'exp' | 'erf' | 'tanh' | 'log';
 
 let compiled: WebAssembly.Module | undefined;
 
@@ -142,8 +142,8 @@ export class WasmElementwise {
   }
 
   /**
-   * out = fn(x) for contiguous float32 rows (exp-kernel.ts, erf-kernel.ts, tanh-kernel.ts);
-   * false when the TS kernel should run.
+   * out = fn(x) for contiguous float32 rows (exp-kernel.ts, erf-kernel.ts, tanh-kernel.ts,
+   * log-kernel.ts); false when the TS kernel should run.
    */
   f32Lanes(fn: F32LaneFn, x: View, out: View): boolean {
     if (out.dtype !== 'float32') return false;

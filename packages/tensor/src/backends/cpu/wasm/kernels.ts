@@ -29,7 +29,7 @@ export function wasmKernelTable(ts: CpuKernelTable, rt: WasmRuntime): CpuKernelT
     (inputs, out, attrs) => {
       if (!(big(out) && rt.elementwise.unary(op, inputs[0] as View, out))) ts[op](inputs, out, attrs);
     };
-  /** exp, erf, tanh: f32x4 kernels for contiguous float32 rows (float64 runs the TS kernel). */
+  /** exp, erf, tanh, log: f32x4 kernels for contiguous float32 rows (float64 runs the TS kernel). */
   const f32Lanes =
     (fn: F32LaneFn): CpuKernel<F32LaneFn> =>
     (inputs, out, attrs) => {
@@ -38,7 +38,7 @@ export function wasmKernelTable(ts: CpuKernelTable, rt: WasmRuntime): CpuKernelT
   return {
     neg: unary('neg'),
     exp: f32Lanes('exp'),
-    log: ts.log,
+    log: f32Lanes('log'),
     sqrt: unary('sqrt'),
     sin: ts.sin,
     cos: ts.cos,
