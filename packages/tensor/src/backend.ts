@@ -21,8 +21,13 @@ export interface View<H = unknown> {
 /** What a device must provide: storage (alloc, write, read, free) and `run`, one kernel per kernel primitive. The CPU and WebGPU backends implement it; `registerBackend` adds one. */
 export interface Backend<H = unknown> {
   readonly device: Device;
-  /** Storage for `size` elements of `dtype`, zero-filled. */
-  alloc(dtype: DType, size: number): H;
+  /**
+   * Storage for `size` elements of `dtype`, zero-filled unless `zeroed` is false: then its
+   * contents are unspecified and the caller writes every element before anything reads one
+   * (dispatch asks for that only for kernels that overwrite their whole output, see
+   * kernel-outputs.ts). A backend may zero-fill anyway.
+   */
+  alloc(dtype: DType, size: number, zeroed?: boolean): H;
   /** Copies `data` (the dtype's typed array, length = size) into storage. */
   write(handle: H, dtype: DType, data: TypedArray): void;
   /**

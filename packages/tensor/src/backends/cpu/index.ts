@@ -10,6 +10,7 @@ import type { KernelPrim, PrimAttrs } from '../../prims.js';
 import { cast, copy, elementwise } from './elementwise.js';
 import { matmul } from './matmul.js';
 import { concat, gather, pad, scatterAdd } from './movement.js';
+import { poison, poisonOutputs } from './poison.js';
 import { ArrayPool } from './pool.js';
 import { reduce } from './reduce.js';
 import { argsort } from './sort.js';
@@ -72,9 +73,14 @@ export class CpuBackend implements Backend<TypedArray> {
     return this.wasm;
   }
 
-  alloc(dtype: DType, size: number): TypedArray {
-    if (size >= HEAP_MIN_ELEMENTS && getCpuKernels() === 'wasm') return this.wasmRuntime().alloc(dtype, size);
-    return this.pool.take(dtype, size);
+  /** A zero-filled array, or with `zeroed` false one whose contents are left as they are (poisoned under WEBGRAD_POISON_OUTPUTS, see poison.ts). */
+  alloc(dtype: DType, size: number, zeroed = true): TypedArray {
+    const array =
+      size >= HEAP_MIN_ELEMENTS && getCpuKernels() === 'wasm'
+        ? this.wasmRuntime().alloc(dtype, size, zeroed)
+        : this.pool.take(dtype, size, zeroed);
+    if (!zeroed && poisonOutputs()) poison(dtype, array);
+    return array;
   }
   write(handle: TypedArray, _dtype: DType, data: TypedArray): void {
     handle.set(data);

@@ -12,23 +12,27 @@ export class ArrayPool {
 
   /**
    * @param maxBytes arrays freed beyond this many pooled bytes are left to the GC (or `discard`).
-   * @param allocate makes a fresh zero-filled array (default: a new typed array).
+   * @param allocate makes a fresh array, zero-filled when its `zeroed` argument is true (default: a
+   *   new typed array, always zero).
    * @param discard takes arrays the pool does not keep (default: none, the GC reclaims them).
    * @param clear zero-fills a reused array (default: `fill(0)`).
    */
   constructor(
     readonly maxBytes: number,
-    private readonly allocate: (dtype: DType, size: number) => TypedArray = allocArray,
+    private readonly allocate: (dtype: DType, size: number, zeroed: boolean) => TypedArray = allocArray,
     private readonly discard?: (array: TypedArray) => void,
     private readonly clear: (array: TypedArray) => void = (a) => a.fill(0),
   ) {}
 
-  /** A zero-filled array of `size` elements: a pooled one when available, else a fresh one. */
-  take(dtype: DType, size: number): TypedArray {
+  /**
+   * An array of `size` elements, a pooled one when available, else a fresh one: zero-filled, or
+   * with whatever it held last when `zeroed` is false (the caller overwrites it).
+   */
+  take(dtype: DType, size: number, zeroed = true): TypedArray {
     const reused = this.lists.get(dtype)?.get(size)?.pop();
-    if (!reused) return this.allocate(dtype, size);
+    if (!reused) return this.allocate(dtype, size, zeroed);
     this.bytes -= reused.byteLength;
-    this.clear(reused);
+    if (zeroed) this.clear(reused);
     return reused;
   }
 

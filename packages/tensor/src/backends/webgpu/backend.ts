@@ -51,7 +51,12 @@ export class WebGpuBackend implements Backend<GpuHandle> {
     this.fuser = new Fuser(this.pool, gpu.limits.maxStorageBuffersPerShaderStage, (p) => this.runProgram(p));
   }
 
-  alloc(dtype: DType, size: number): GpuHandle {
+  /**
+   * A handle that is logically zero whatever `zeroed` says: a pooled buffer is cleared only if
+   * something reads it before a kernel or upload writes it (buffers.ts `dirty`), so kernels that
+   * overwrite their output never pay for the clear.
+   */
+  alloc(dtype: DType, size: number, _zeroed = true): GpuHandle {
     noFloat64('alloc', dtype);
     this.errors.checkAlive('alloc');
     return this.pool.acquire(size, 'alloc');

@@ -83,13 +83,16 @@ export class WasmHeap {
     this.zeroFn(array.byteOffset, sizeClass(Math.max(array.length, 1) * array.BYTES_PER_ELEMENT));
   }
 
-  /** Byte address of a zero-filled block of at least `bytes`; undefined when the memory is full. */
-  allocBytes(bytes: number): number | undefined {
+  /**
+   * Byte address of a block of at least `bytes`, zero-filled unless `zeroed` is false (a reused
+   * block then keeps its old contents); undefined when the memory is full.
+   */
+  allocBytes(bytes: number, zeroed = true): number | undefined {
     const size = sizeClass(bytes);
     const reused = this.free.get(size)?.pop();
     if (reused !== undefined) {
       this.freeBytes -= size;
-      this.zeroFn(reused, size);
+      if (zeroed) this.zeroFn(reused, size);
       return reused;
     }
     const address = this.top;
@@ -116,9 +119,9 @@ export class WasmHeap {
     this.freeBytes += size;
   }
 
-  /** A zero-filled typed array of `size` elements on this memory, or undefined when it is full. */
-  allocArray(dtype: DType, size: number): TypedArray | undefined {
-    const address = this.allocBytes(Math.max(size, 1) * bytesPerElement(dtype));
+  /** A typed array of `size` elements on this memory (zero-filled unless `zeroed` is false), or undefined when it is full. */
+  allocArray(dtype: DType, size: number, zeroed = true): TypedArray | undefined {
+    const address = this.allocBytes(Math.max(size, 1) * bytesPerElement(dtype), zeroed);
     if (address === undefined) return undefined;
     // A SharedArrayBuffer: typed as ArrayBuffer only because the constructors are a union here.
     return new ARRAY_TYPES[dtype](this.memory.buffer as ArrayBuffer, address, size);

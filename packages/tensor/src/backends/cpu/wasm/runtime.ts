@@ -49,7 +49,7 @@ export class WasmRuntime {
     // A full heap (4 GiB) falls back to ordinary arrays, which the TS kernels handle.
     this.pool = new ArrayPool(
       poolBytes,
-      (dtype, size) => this.heap.allocArray(dtype, size) ?? allocArray(dtype, size),
+      (dtype, size, zeroed) => this.heap.allocArray(dtype, size, zeroed) ?? allocArray(dtype, size),
       (array) => {
         if (this.heap.owns(array)) this.heap.freeArray(array);
       },
@@ -80,8 +80,9 @@ export class WasmRuntime {
     return this.runner() && this.workers ? this.workers.ready() : Promise.resolve();
   }
 
-  alloc(dtype: DType, size: number): TypedArray {
-    return this.pool.take(dtype, size);
+  /** Heap storage for `size` elements, zero-filled unless `zeroed` is false. */
+  alloc(dtype: DType, size: number, zeroed = true): TypedArray {
+    return this.pool.take(dtype, size, zeroed);
   }
 
   /** Bytes kept for reuse: the pool's and the heap's free lists. */
