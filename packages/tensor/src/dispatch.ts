@@ -5,6 +5,7 @@
 import { type Backend, type Device, getBackend, type View } from './backend.js';
 import { ARRAY_TYPES, allocArray, coerceScalar, type TypedArray } from './dtype.js';
 import { fail, fmtShape, TensorError } from './errors.js';
+import { outputNeedsZeros } from './kernel-outputs.js';
 import { Storage } from './memory.js';
 import {
   type KernelPrim,
@@ -142,11 +143,12 @@ export function viewOf(t: Tensor, shape: readonly number[] = t.shape): View {
   return { handle: t.storage.handle, dtype: t.dtype, shape, strides, offset: t.offset };
 }
 
-function newTensor(backend: Backend, dtype: Tensor['dtype'], shape: readonly number[]): Tensor {
+/** A fresh contiguous tensor; its storage is zero-filled unless `zeroed` is false (a kernel will overwrite it all). */
+function newTensor(backend: Backend, dtype: Tensor['dtype'], shape: readonly number[], zeroed = true): Tensor {
   const size = sizeOf(shape);
   let handle: unknown;
   try {
-    handle = backend.alloc(dtype, size);
+    handle = backend.alloc(dtype, size, zeroed);
   } catch (e) {
     if (e instanceof TensorError) throw e;
     throw new TensorError(
@@ -182,7 +184,7 @@ function runKernel<P extends KernelPrim>(
   // Reductions write keepdims layout; dropping the reduced size-1 dims keeps it contiguous.
   const { axes } = attrs as { axes?: number[] };
   const keptShape = reduced ? (inputs[0] as Tensor).shape.map((d, i) => (axes?.includes(i) ? 1 : d)) : shape;
-  const result = newTensor(backend, dtype, keptShape);
+  const result = newTensor(backend, dtype, keptShape, outputNeedsZeros(prim, inputs));
   try {
     // The empty-operand path runs kernels too (scatterAdd's copy): same error handling.
     if (!emptyOperands(prim, inputs, result, attrs)) {
