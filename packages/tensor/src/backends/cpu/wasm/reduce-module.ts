@@ -5,8 +5,10 @@
  *
  * out[r] = sum / max of x[r * n .. r * n + n) (byte addresses, contiguous). Sums accumulate in
  * float64 as the TS kernel does (float32 pairs are widened with f64x2.promote_low_f32x4), in two
- * vector accumulators; maxima use the NaN-propagating wasm max, exact in any order.
+ * vector accumulators; maxima use the NaN-propagating wasm max, exact in any order. Reductions
+ * over a middle axis (columns) are column-reduce-kernel.ts's csum_<t> / cmax_<t>, in this module too.
  */
+import { emitColumnReductions } from './column-reduce-kernel.js';
 import { MAX_PAGES } from './heap.js';
 import { F32, F64, type FloatType } from './matmul-kernel.js';
 import { type Code, ModuleBuilder } from './module-builder.js';
@@ -135,6 +137,7 @@ export function reduceModuleBytes(): Uint8Array<ArrayBuffer> {
   for (const t of [F32, F64]) {
     emitSum(m, t);
     emitMax(m, t);
+    emitColumnReductions(m, t);
   }
   return m.emit();
 }

@@ -1,27 +1,29 @@
 /**
- * Runs the generated row reductions (reduce-module.ts) when the reduced axes are the trailing
- * axes of a contiguous float operand in the heap (softmax, layerNorm, logsumexp, full sums);
- * other layouts and small tensors answer false, and the TS kernel runs.
+ * Runs the generated reductions (reduce-module.ts) on dense float operands in the heap: over the
+ * trailing axes in memory order as rows (softmax, layerNorm, logsumexp, full sums), over leading
+ * or middle axes as columns (bias and LayerNorm gradients, sums of transposed views); reduce-plan.ts
+ * says which layouts. Other layouts and small tensors answer false, and the TS kernel runs.
  */
 import type { View } from '../../../backend.js';
 import type { TypedArray } from '../../../dtype.js';
-import { isContiguous } from '../../../shape.js';
 import { WASM_MIN_ELEMENTS } from './elementwise.js';
 import type { WasmHeap } from './heap.js';
 import { reduceModuleBytes } from './reduce-module.js';
+import { planReduce } from './reduce-plan.js';
 
 type RowsFn = (x: number, out: number, rows: number, n: number) => void;
+type ColumnsFn = (x: number, out: number, outer: number, reduced: number, inner: number) => void;
 
 let compiled: WebAssembly.Module | undefined;
 
 export class WasmReduce {
-  private readonly exports: Record<string, RowsFn>;
+  private readonly exports: Record<string, RowsFn & ColumnsFn>;
 
   constructor(private readonly heap: WasmHeap) {
     compiled ??= new WebAssembly.Module(reduceModuleBytes());
     this.exports = new WebAssembly.Instance(compiled, { env: { memory: heap.memory } }).exports as Record<
       string,
-      RowsFn
+      RowsFn & ColumnsFn
     >;
   }
 
@@ -29,19 +31,20 @@ export class WasmReduce {
   run(prim: 'sum' | 'maxReduce', x: View, out: View, axes: readonly number[]): boolean {
     if (x.dtype !== 'float32' && x.dtype !== 'float64') return false;
     const size = x.shape.reduce((a, b) => a * b, 1);
-    if (size < WASM_MIN_ELEMENTS || !isContiguous(x.shape, x.strides)) return false;
-    const nd = x.shape.length;
-    const sorted = [...axes].sort((a, b) => a - b);
-    if (sorted.some((a, i) => a !== nd - sorted.length + i)) return false; // not the trailing axes
+    if (size < WASM_MIN_ELEMENTS) return false;
+    const plan = planReduce(x.shape, x.strides, axes);
+    if (!plan) return false;
     const [xa, target] = [x.handle as TypedArray, out.handle as TypedArray];
     if (!this.heap.owns(xa)) return false;
     // A small output (under HEAP_MIN_ELEMENTS) lives in an ordinary array: reduce into the heap, copy.
     const oa = this.heap.owns(target) ? target : this.heap.allocArray(x.dtype, target.length);
     if (!oa) return false;
-    const n = sorted.reduce((p, a) => p * (x.shape[a] as number), 1);
     const bytes = xa.BYTES_PER_ELEMENT;
-    const fn = this.exports[`${prim === 'sum' ? 'rsum' : 'rmax'}_${x.dtype === 'float32' ? 'f32' : 'f64'}`] as RowsFn;
-    fn(xa.byteOffset + x.offset * bytes, oa.byteOffset + out.offset * bytes, size / n, n);
+    const [px, po] = [xa.byteOffset + x.offset * bytes, oa.byteOffset + out.offset * bytes];
+    const t = x.dtype === 'float32' ? 'f32' : 'f64';
+    const { outer, reduced, inner } = plan;
+    if (inner === 1) (this.exports[`${prim === 'sum' ? 'rsum' : 'rmax'}_${t}`] as RowsFn)(px, po, outer, reduced);
+    else (this.exports[`${prim === 'sum' ? 'csum' : 'cmax'}_${t}`] as ColumnsFn)(px, po, outer, reduced, inner);
     if (oa !== target) {
       target.set(oa);
       this.heap.freeArray(oa);
