@@ -1,7 +1,7 @@
 /**
  * Generator of the matmul module: C[b] = A[b] @ B[b] in float32 (f32x4) and float64 (f64x2),
  * GotoBLAS-style (Goto and van de Geijn, "Anatomy of high-performance matrix multiplication",
- * 2008): K is cut into blocks of KC; for each, B is packed into panels of NR columns (k-major,
+ * 2008): K is cut into equal blocks of at most KC; for each, B is packed into panels of NR columns (k-major,
  * zero-padded), and A, MC rows at a time, into panels of MR rows. The micro-kernel keeps an
  * MR x NR block of C in MR * 2 vector registers (MR = 5 rows of NR = 2 vectors) and per k does
  * 2 vector loads of B, MR splat loads of A and 2 * MR multiply + add (no FMA in SIMD128 without
@@ -82,7 +82,9 @@ export function minI32(c: Code, a: number, b: number): Code {
 /**
  * pack(src, lineStride, elemStride, lines, kc, dst): lines (rows of A, or columns of B) grouped
  * `width` at a time; for each group and each k < kc, the group's `width` values are stored
- * contiguously (zero past `lines`). Contiguous groups (lineStride 1) are copied as vectors.
+ * contiguously (zero past `lines`). A full group of adjacent lines (lineStride 1) is copied as
+ * vectors; any other full group element by element without bounds tests; only the last, partial
+ * group tests each line.
  */
 export function emitPack(m: ModuleBuilder, t: FloatType, width: number): number {
   return m.func(
@@ -91,20 +93,28 @@ export function emitPack(m: ModuleBuilder, t: FloatType, width: number): number 
     [],
     (c) => {
       const [src, lineStride, elemStride, lines, kc, dst] = [0, 1, 2, 3, 4, 5];
-      const [first, k, at, dense] = [c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32')];
-      const elemBytes = c.local('i32');
+      const [first, k, at, full, dense] = [
+        c.local('i32'),
+        c.local('i32'),
+        c.local('i32'),
+        c.local('i32'),
+        c.local('i32'),
+      ];
+      const [elemBytes, lineBytes] = [c.local('i32'), c.local('i32')];
       c.get(elemStride).i32(t.log2).op(OP.i32Shl).set(elemBytes);
+      c.get(lineStride).i32(t.log2).op(OP.i32Shl).set(lineBytes);
+      /** Element k of line first + w: at + w * lineBytes. */
+      const lineElement = (w: number) => c.get(at).get(lineBytes).i32(w).op(OP.i32Mul).op(OP.i32Add).mem(t.load);
       c.forRange(
         first,
         () => c.i32(0),
         () => c.get(lines),
         width,
         () => {
-          // dense: the group is full and its lines are adjacent in memory.
-          c.get(lineStride).i32(1).op(OP.i32Eq);
-          c.get(first).i32(width).op(OP.i32Add).get(lines).op(OP.i32LeS).op(OP.i32And).set(dense);
+          c.get(first).i32(width).op(OP.i32Add).get(lines).op(OP.i32LeS).set(full);
+          c.get(lineStride).i32(1).op(OP.i32Eq).get(full).op(OP.i32And).set(dense);
           // at = src + first * lineStride (bytes): element k = 0 of line `first`.
-          c.get(src).get(first).get(lineStride).op(OP.i32Mul).i32(t.log2).op(OP.i32Shl).op(OP.i32Add).set(at);
+          c.get(src).get(first).get(lineBytes).op(OP.i32Mul).op(OP.i32Add).set(at);
           c.forRange(
             k,
             () => c.i32(0),
@@ -113,32 +123,43 @@ export function emitPack(m: ModuleBuilder, t: FloatType, width: number): number 
             () => {
               c.get(dense).ifThen(
                 () => {
-                  for (let v = 0; v < (width * t.bytes) / 16; v++) {
+                  // Whole vectors, then the elements past the last one (width 5 is 1 f32x4 + 1).
+                  const vectors = Math.floor((width * t.bytes) / 16);
+                  for (let v = 0; v < vectors; v++) {
                     c.get(dst)
                       .get(at)
                       .v128Load(16 * v)
                       .v128Store(16 * v);
                   }
-                },
-                () => {
-                  for (let w = 0; w < width; w++) {
-                    c.get(dst);
-                    c.get(first).i32(w).op(OP.i32Add).get(lines).op(OP.i32LtS);
-                    c.ifThen(
-                      () =>
-                        c
-                          .get(at)
-                          .get(lineStride)
-                          .i32(w * t.bytes)
-                          .op(OP.i32Mul)
-                          .op(OP.i32Add)
-                          .mem(t.load),
-                      () => zero(c, t),
-                      t.name,
-                    );
-                    c.mem(t.store, w * t.bytes);
+                  for (let w = (vectors * 16) / t.bytes; w < width; w++) {
+                    c.get(dst)
+                      .get(at)
+                      .mem(t.load, w * t.bytes)
+                      .mem(t.store, w * t.bytes);
                   }
                 },
+                () =>
+                  c.get(full).ifThen(
+                    () => {
+                      for (let w = 0; w < width; w++) {
+                        c.get(dst);
+                        lineElement(w);
+                        c.mem(t.store, w * t.bytes);
+                      }
+                    },
+                    () => {
+                      for (let w = 0; w < width; w++) {
+                        c.get(dst);
+                        c.get(first).i32(w).op(OP.i32Add).get(lines).op(OP.i32LtS);
+                        c.ifThen(
+                          () => lineElement(w),
+                          () => zero(c, t),
+                          t.name,
+                        );
+                        c.mem(t.store, w * t.bytes);
+                      }
+                    },
+                  ),
               );
               c.get(dst)
                 .i32(width * t.bytes)

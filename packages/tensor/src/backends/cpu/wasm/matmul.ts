@@ -1,55 +1,37 @@
 /**
  * Runs the generated matmul (matmul-module.ts) on operands in the heap: lays out the batch
- * offsets and per-thread scratch in the heap, then splits the work between the calling thread and
- * the worker pool (threads.ts): by batch items when there are enough, else by rows of C in
- * multiples of MR. Each element of C is computed identically whatever the split.
+ * offsets and scratch in the heap, then either runs the whole product on the calling thread or
+ * hands it to the worker pool (threads.ts) as a job of chunks: whole batch items when there are
+ * many, else one shared packed copy of B followed by blocks of rows of C. Each element of C is
+ * computed identically whatever the split.
  */
 import type { View } from '../../../backend.js';
 import type { TypedArray } from '../../../dtype.js';
 import { forEachRow, planWalk } from '../strided.js';
 import type { WasmHeap } from './heap.js';
 import { F32, F64, type FloatType, MR } from './matmul-kernel.js';
-import { matmulModuleBytes, workBytes } from './matmul-module.js';
+import { batchWorkBytes, matmulModuleBytes, packedBElements, rowsWorkBytes } from './matmul-module.js';
 import { getCpuThreads } from './settings.js';
+import { JOB_BATCHES, JOB_ROWS, type JobDescriptor, type WorkerPool } from './threads.js';
 
 type MatmulFn = (...args: number[]) => void;
 
 /**
- * Products below this many multiply-adds (~0.3 ms on one thread) stay on the calling thread:
- * waking a sleeping worker costs 60-90 µs.
+ * Products below this many multiply-adds (~20 µs on one thread) stay on the calling thread:
+ * publishing a job and having a spinning worker join costs a few µs.
  */
-export const THREAD_MIN_MACS = 1 << 22;
+export const THREAD_MIN_MACS = 1 << 19;
+/** Chunks per thread a job is cut into: enough for a slow core to shed work, few enough to keep panels reused. */
+const CHUNKS_PER_THREAD = 4;
 /** Ordinary (non-heap) operands up to this many elements are copied in for a call. */
 const STAGE_MAX_ELEMENTS = 1 << 16;
 
-let moduleBytes: Uint8Array<ArrayBuffer> | undefined;
 let compiled: WebAssembly.Module | undefined;
 
-/** The module's bytes, generated once per process (workers get them by postMessage). */
-export function matmulBytes(): Uint8Array<ArrayBuffer> {
-  moduleBytes ??= matmulModuleBytes();
-  return moduleBytes;
-}
-
-/** One thread's share: batches [b0, b1), rows [r0, r1). */
-export interface MatmulShare {
-  b0: number;
-  b1: number;
-  r0: number;
-  r1: number;
-}
-
-export type KernelName = 'matmul_f32' | 'matmul_f64';
-
-/** Runs shares on other threads while the caller runs its own; see threads.ts. */
-export interface ShareRunner {
-  /** Threads available now, the caller included. */
-  readonly threads: number;
-  /**
-   * Runs `fn(args)` once per share (args 4-7 = the share, 15 = its work area), share 0 through
-   * `runHere` on the calling thread; returns when all are done.
-   */
-  run(fn: KernelName, args: number[], shares: MatmulShare[], works: number[], runHere: (share: number) => void): void;
+/** The compiled module, once per process (workers get it by postMessage and share its code). */
+export function matmulModule(): WebAssembly.Module {
+  compiled ??= new WebAssembly.Module(matmulModuleBytes());
+  return compiled;
 }
 
 export class WasmMatmul {
@@ -60,10 +42,9 @@ export class WasmMatmul {
 
   constructor(
     private readonly heap: WasmHeap,
-    private readonly runner?: () => ShareRunner | undefined,
+    private readonly pool?: () => WorkerPool | undefined,
   ) {
-    compiled ??= new WebAssembly.Module(matmulBytes());
-    const instance = new WebAssembly.Instance(compiled, { env: { memory: heap.memory } });
+    const instance = new WebAssembly.Instance(matmulModule(), { env: { memory: heap.memory } });
     this.exports = instance.exports as Record<string, MatmulFn>;
   }
 
@@ -158,14 +139,17 @@ export class WasmMatmul {
     // TS kernel's thin path here. K = 0 leaves the zero-filled output to the TS kernel.
     if (K === 0) return false;
     const t = dtype === 'float32' ? F32 : F64;
+    const e = t.bytes;
 
     const batchShape = out.shape.slice(0, -2);
     const batches = batchShape.reduce((x, y) => x * y, 1);
-    const runner = M * N * K * batches >= THREAD_MIN_MACS && getCpuThreads() > 1 ? this.runner?.() : undefined;
-    const threads = Math.min(runner?.threads ?? 1, getCpuThreads());
+    const pool = M * N * K * batches >= THREAD_MIN_MACS && getCpuThreads() > 1 ? this.pool?.() : undefined;
+    const threads = Math.min(pool?.threads ?? 1, getCpuThreads());
+    const byItems = threads === 1 || batches >= 2 * threads;
     const offsetBytes = Math.ceil((batches * 12) / 16) * 16;
-    const perThread = workBytes(t, N);
-    const base = this.scratchOf(offsetBytes + threads * perThread);
+    const sharedB = byItems ? 0 : Math.ceil((packedBElements(t, N, K) * e) / 16) * 16;
+    const perThread = byItems ? batchWorkBytes(t, N, K) : rowsWorkBytes(t);
+    const base = this.scratchOf(offsetBytes + sharedB + threads * perThread);
     if (base === undefined) return false;
 
     // Batch offsets (elements), via the same strided walk as the TS kernel.
@@ -180,59 +164,65 @@ export class WasmMatmul {
       }
     });
     if (this.gemv(t, a, b, M, N, K, A, B, C, offsets, batches)) return true;
-    const args = [
-      A.byteOffset,
-      B.byteOffset,
-      C.byteOffset,
-      base,
-      0,
-      0,
-      0,
-      0,
+    const strides = {
+      aRs: a.strides[nd - 2] as number,
+      aCs: a.strides[nd - 1] as number,
+      bRs: b.strides[nd - 2] as number,
+      bCs: b.strides[nd - 1] as number,
+    };
+    const work = base + offsetBytes + sharedB;
+    if (!pool || threads === 1) {
+      const matmul = this.exports[`matmul_${t.name}`] as MatmulFn;
+      const { aRs, aCs, bRs, bCs } = strides;
+      matmul(A.byteOffset, B.byteOffset, C.byteOffset, base, 0, batches, M, N, K, aRs, aCs, bRs, bCs, work);
+      return true;
+    }
+    const job: JobDescriptor = {
+      kind: JOB_BATCHES,
+      dtype: t === F32 ? 0 : 1,
+      chunks: 0,
+      grain: 0,
+      packChunks: 0,
+      packGrain: 0,
+      panels: Math.ceil(N / t.nr),
+      workBase: work,
+      workStride: perThread,
+      A: A.byteOffset,
+      B: B.byteOffset,
+      C: C.byteOffset,
+      X: base,
       M,
       N,
       K,
-      a.strides[nd - 2] as number,
-      a.strides[nd - 1] as number,
-      b.strides[nd - 2] as number,
-      b.strides[nd - 1] as number,
-      0,
-    ];
-    const fn = t === F32 ? 'matmul_f32' : 'matmul_f64';
-    const call = (s: MatmulShare, work: number) => {
-      args[4] = s.b0;
-      args[5] = s.b1;
-      args[6] = s.r0;
-      args[7] = s.r1;
-      args[15] = work;
-      (this.exports[fn] as MatmulFn)(...args);
+      ...strides,
+      batches,
     };
-    const shares = splitWork(batches, M, threads);
-    const works = shares.map((_, i) => base + offsetBytes + i * perThread);
-    if (shares.length === 1 || !runner) {
-      call(shares[0] as MatmulShare, works[0] as number);
+    if (byItems) {
+      [job.grain, job.chunks] = planChunks(batches, 1, threads);
+      pool.run(this.exports, job);
       return true;
     }
-    runner.run(fn, args, shares, works, (i) => call(shares[i] as MatmulShare, works[i] as number));
+    // Few items: per item, the threads pack one shared B, then take blocks of rows (MR multiples).
+    job.kind = JOB_ROWS;
+    job.X = base + offsetBytes;
+    [job.packGrain, job.packChunks] = planChunks(job.panels, 1, threads);
+    [job.grain, job.chunks] = planChunks(M, MR, threads);
+    for (let i = 0; i < batches; i++) {
+      job.C = C.byteOffset + (offsets[3 * i] as number) * e;
+      job.A = A.byteOffset + (offsets[3 * i + 1] as number) * e;
+      job.B = B.byteOffset + (offsets[3 * i + 2] as number) * e;
+      pool.run(this.exports, job);
+    }
     return true;
   }
 }
 
-/** Splits batches (when there are at least `threads`) or rows (in multiples of MR) evenly. */
-export function splitWork(batches: number, M: number, threads: number): MatmulShare[] {
-  if (threads <= 1) return [{ b0: 0, b1: batches, r0: 0, r1: M }];
-  const shares: MatmulShare[] = [];
-  if (batches >= threads) {
-    for (let i = 0; i < threads; i++) {
-      const [b0, b1] = [Math.floor((i * batches) / threads), Math.floor(((i + 1) * batches) / threads)];
-      if (b1 > b0) shares.push({ b0, b1, r0: 0, r1: M });
-    }
-    return shares;
-  }
-  const blocks = Math.ceil(M / MR);
-  for (let i = 0; i < threads; i++) {
-    const [p0, p1] = [Math.floor((i * blocks) / threads), Math.floor(((i + 1) * blocks) / threads)];
-    if (p1 > p0) shares.push({ b0: 0, b1: batches, r0: p0 * MR, r1: Math.min(M, p1 * MR) });
-  }
-  return shares;
+/**
+ * Cuts `count` items into about CHUNKS_PER_THREAD chunks per thread, of a whole number of
+ * `unit`s each: [items per chunk, chunks]. Chunk c covers [c * grain, min(count, (c + 1) * grain)).
+ */
+export function planChunks(count: number, unit: number, threads: number): [number, number] {
+  const units = Math.ceil(count / unit);
+  const grain = unit * Math.max(1, Math.round(units / (threads * CHUNKS_PER_THREAD)));
+  return [grain, Math.ceil(count / grain)];
 }

@@ -9,7 +9,7 @@ import { ArrayPool } from '../pool.js';
 import { WasmElementwise } from './elementwise.js';
 import { WasmHeap } from './heap.js';
 import { type CpuKernelTable, wasmKernelTable } from './kernels.js';
-import { matmulBytes, type ShareRunner, WasmMatmul } from './matmul.js';
+import { matmulModule, WasmMatmul } from './matmul.js';
 import { WasmReduce } from './reduce.js';
 import { getCpuThreads } from './settings.js';
 import { WorkerPool } from './threads.js';
@@ -28,10 +28,10 @@ export async function cpuThreadsReady(): Promise<void> {
   await Promise.all([...runtimes].map((rt) => rt.startThreads()));
 }
 
-/** Shares of kernels that worker threads ran, over all CPU backends (for tests). */
-export function workerSharesRun(): number {
+/** Chunks of kernels that worker threads ran, over all CPU backends (for tests). */
+export function workerChunksRun(): number {
   let n = 0;
-  for (const rt of runtimes) n += rt.workerShares;
+  for (const rt of runtimes) n += rt.workerChunks;
   return n;
 }
 
@@ -63,16 +63,16 @@ export class WasmRuntime {
   }
 
   /** The worker pool for a kernel big enough to split, sized to the thread setting. */
-  private runner(): ShareRunner | undefined {
+  private runner(): WorkerPool | undefined {
     const threads = getCpuThreads();
     if (threads <= 1) return undefined;
-    this.workers ??= new WorkerPool(this.heap, matmulBytes);
+    this.workers ??= new WorkerPool(this.heap, matmulModule);
     this.workers.ensure(threads - 1);
     return this.workers;
   }
 
-  get workerShares(): number {
-    return this.workers?.sharesRun ?? 0;
+  get workerChunks(): number {
+    return this.workers?.workerChunks ?? 0;
   }
 
   /** Starts the workers the thread setting asks for; resolves when they are ready. */

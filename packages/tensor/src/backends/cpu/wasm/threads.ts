@@ -1,68 +1,177 @@
 /**
- * A small pool of workers that run shares of big wasm kernels on the heap's shared memory.
- * Each worker owns a control slot in the heap (Int32 words: SEQ, DONE, FN, ARGS...). To hand
- * out a share the caller writes FN and ARGS, bumps SEQ and notifies; the worker runs the kernel,
- * stores SEQ into DONE and notifies back. Both sides spin briefly on the word before sleeping in
- * Atomics.wait: a sleeping handshake costs ~60-90 µs per call on our machines, a brief spin
- * ~3 µs, so the caller always runs a share itself and the worker spins a little before waiting.
+ * A small pool of workers that help run big matmuls on the heap's shared memory, by dynamic
+ * hand-out: a job is cut into chunks (batch items, or panels of B to pack and then row blocks
+ * of C), and every thread taking part, the calling thread included, claims the next chunk with
+ * Atomics.add until none is left. A worker that is asleep or busy elsewhere simply takes fewer
+ * chunks (often none), so the caller never waits for a worker to wake up, and a core slowed
+ * by another process does not hold the product back. Chunks compute the same elements the
+ * same way whoever runs them, so results do not depend on the split.
+ *
+ * One control block (Int32 words, LAYOUT) is shared by all workers:
+ * - the caller writes the job's descriptor, resets the counters, then publishes JOB = id;
+ * - a worker joins by incrementing ACTIVE and re-reading JOB (if the job closed meanwhile it
+ *   leaves without touching the descriptor), runs `runJob`, and decrements ACTIVE;
+ * - the caller runs `runJob` itself, waits until DONE counts every chunk, closes the job
+ *   (JOB = 0) and waits for ACTIVE = 0 before the descriptor may be rewritten.
+ * (Both sides write their own word, then read the other's, with sequentially consistent
+ * atomics: Dekker's pattern.) Idle workers spin briefly, then sleep in Atomics.wait on JOB;
+ * the caller notifies only when SLEEPERS says someone sleeps.
  *
  * Workers are started from source text through the platform seam (worker_threads with eval in
- * Node, a Blob URL in a browser), get the kernel module's bytes by postMessage, never keep the
- * process alive, and start asynchronously: until they report ready, kernels run on one thread.
+ * Node, a Blob URL in a browser), get the compiled kernel module by postMessage (so they share
+ * its optimised code), never keep the process alive, and start asynchronously: until they
+ * report ready, kernels run on one thread.
  */
 import { platform } from '#platform';
 import { fail } from '../../../errors.js';
 import type { WorkerHandle } from '../../../platform/types.js';
 import type { WasmHeap } from './heap.js';
-import type { KernelName, MatmulShare, ShareRunner } from './matmul.js';
 
-const [SEQ, DONE, FN, ARGS] = [0, 1, 2, 3];
-/** Words per slot (64 bytes apart at least, so two workers never share a cache line). */
-const SLOT_WORDS = 32;
-const FUNCTIONS: readonly KernelName[] = ['matmul_f32', 'matmul_f64'];
-/** Atomics.load polls by the caller before it sleeps waiting for a share (tens of µs). */
-const SPINS = 20_000;
+/** Word indices of the control block; counters on their own 64-byte lines. */
+export const LAYOUT = {
+  JOB: 0,
+  ACTIVE: 16,
+  SLEEPERS: 32,
+  PNEXT: 48,
+  PDONE: 64,
+  NEXT: 80,
+  DONE: 96,
+  ERR: 112,
+  /** The job descriptor (JobField offsets from here). */
+  DESC: 128,
+  WORDS: 160,
+} as const;
+
+/** Offsets in the descriptor. */
+export const FIELD = {
+  kind: 0, // 1: batch items, 2: packed B shared, then row blocks
+  dtype: 1, // 0: f32, 1: f64
+  chunks: 2, // chunks of the compute phase
+  grain: 3, // batch items or rows per chunk
+  packChunks: 4,
+  packGrain: 5, // panels of B per pack chunk
+  panels: 6,
+  workBase: 7, // per-thread scratch: workBase + thread * workStride
+  workStride: 8,
+  A: 9,
+  B: 10,
+  C: 11,
+  X: 12, // batch offsets (kind 1) or the shared packed B (kind 2)
+  M: 13,
+  N: 14,
+  K: 15,
+  aRs: 16,
+  aCs: 17,
+  bRs: 18,
+  bCs: 19,
+  batches: 20,
+} as const;
+
+export const JOB_BATCHES = 1;
+export const JOB_ROWS = 2;
+
+type Kernel = (...args: number[]) => void;
+
 /**
- * Polls by an idle worker before it sleeps (tens of µs, as the caller). Longer spins (~1 ms)
- * catch more of a training step's matmuls awake, but on a busy 2-core machine the spinning
- * worker took the CPU from the calling thread: an MLP step went from 27 to 180 ms.
+ * Claims and runs chunks of the open job until none is left, and returns how many it ran; run
+ * by the caller and by every worker that joins. Self-contained (it is sent to workers as source
+ * text): everything it needs comes in its arguments.
+ */
+export function runJob(
+  ex: Record<string, Kernel>,
+  ctl: Int32Array,
+  thread: number,
+  L: typeof LAYOUT,
+  F: typeof FIELD,
+): number {
+  const d = (f: number) => ctl[L.DESC + f] as number;
+  const t = d(F.dtype) === 0 ? 'f32' : 'f64';
+  const work = d(F.workBase) + thread * d(F.workStride);
+  const [A, B, C, X, M, N, K] = [d(F.A), d(F.B), d(F.C), d(F.X), d(F.M), d(F.N), d(F.K)];
+  const [aRs, aCs, bRs, bCs] = [d(F.aRs), d(F.aCs), d(F.bRs), d(F.bCs)];
+  const [chunks, grain] = [d(F.chunks), d(F.grain)];
+  let ran = 0;
+  if (d(F.kind) === 1) {
+    const matmul = ex[`matmul_${t}`] as Kernel;
+    const batches = d(F.batches);
+    for (let c = Atomics.add(ctl, L.NEXT, 1); c < chunks; c = Atomics.add(ctl, L.NEXT, 1)) {
+      const b1 = Math.min(batches, (c + 1) * grain);
+      matmul(A, B, C, X, c * grain, b1, M, N, K, aRs, aCs, bRs, bCs, work);
+      Atomics.add(ctl, L.DONE, 1);
+      ran++;
+    }
+    return ran;
+  }
+  const [packChunks, packGrain, panels] = [d(F.packChunks), d(F.packGrain), d(F.panels)];
+  const packb = ex[`packb_${t}`] as Kernel;
+  for (let c = Atomics.add(ctl, L.PNEXT, 1); c < packChunks; c = Atomics.add(ctl, L.PNEXT, 1)) {
+    packb(B, N, K, bRs, bCs, X, c * packGrain, Math.min(panels, (c + 1) * packGrain));
+    Atomics.add(ctl, L.PDONE, 1);
+  }
+  // Every row block reads all of B: wait for the packers (they are running, not asleep).
+  while (Atomics.load(ctl, L.PDONE) < packChunks && Atomics.load(ctl, L.ERR) === 0) {}
+  const rows = ex[`rows_${t}`] as Kernel;
+  for (let c = Atomics.add(ctl, L.NEXT, 1); c < chunks; c = Atomics.add(ctl, L.NEXT, 1)) {
+    rows(A, C, X, c * grain, Math.min(M, (c + 1) * grain), N, K, aRs, aCs, work);
+    Atomics.add(ctl, L.DONE, 1);
+    ran++;
+  }
+  return ran;
+}
+
+/**
+ * Polls by an idle worker before it sleeps (tens of µs). Longer spins (~1 ms) catch more of a
+ * training step's matmuls awake, but on a busy 2-core machine the spinning worker took the CPU
+ * from the calling thread: an MLP step went from 27 to 180 ms.
  */
 const WORKER_SPINS = 20_000;
 
 /** The worker's whole program (browser-style: self.onmessage, postMessage). */
 const WORKER_SOURCE = `
-const FUNCTIONS = ${JSON.stringify(FUNCTIONS)};
+const L = ${JSON.stringify(LAYOUT)};
+const F = ${JSON.stringify(FIELD)};
+const runJob = ${runJob.toString()};
 self.onmessage = (e) => {
-  const { memory, bytes, slot } = e.data;
-  const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
-  const ctl = new Int32Array(memory.buffer, slot, ${SLOT_WORDS});
+  const { memory, module, control, thread } = e.data;
+  const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const ctl = new Int32Array(memory.buffer, control, L.WORDS);
   postMessage('ready');
-  let seen = 0;
+  let last = 0;
   for (;;) {
     let spins = 0;
-    while (Atomics.load(ctl, ${SEQ}) === seen) {
-      if (++spins > ${WORKER_SPINS}) Atomics.wait(ctl, ${SEQ}, seen);
+    let job = Atomics.load(ctl, L.JOB);
+    while (job === 0 || job === last) {
+      if (++spins > ${WORKER_SPINS}) {
+        Atomics.add(ctl, L.SLEEPERS, 1);
+        Atomics.wait(ctl, L.JOB, job);
+        Atomics.sub(ctl, L.SLEEPERS, 1);
+        spins = 0;
+      }
+      job = Atomics.load(ctl, L.JOB);
     }
-    seen = Atomics.load(ctl, ${SEQ});
-    try {
-      const fn = exports[FUNCTIONS[ctl[${FN}]]];
-      fn(...Array.from(ctl.subarray(${ARGS}, ${ARGS} + 16)));
-      ctl[${FN}] = 0;
-    } catch (err) {
-      ctl[${FN}] = -1; // reported by the caller
+    last = job;
+    Atomics.add(ctl, L.ACTIVE, 1);
+    if (Atomics.load(ctl, L.JOB) === job) {
+      try {
+        runJob(ex, ctl, thread, L, F);
+      } catch (err) {
+        Atomics.store(ctl, L.ERR, 1); // reported by the caller
+      }
     }
-    Atomics.store(ctl, ${DONE}, seen);
-    Atomics.notify(ctl, ${DONE});
+    Atomics.sub(ctl, L.ACTIVE, 1);
   }
 };
 `;
 
+/** Caller-side polls of a counter before it naps for 1 ms (where this thread may block). */
+const SPINS = 20_000;
 /** Whether this thread may block in Atomics.wait (not a browser's main thread). */
 let canWait: boolean | undefined;
 
-function waitFor(ctl: Int32Array, index: number, value: number): void {
+/** Spins (then naps, where allowed) until `done()` holds. */
+function waitUntil(ctl: Int32Array, index: number, done: () => boolean): void {
   let spins = 0;
-  while (Atomics.load(ctl, index) !== value) {
+  while (!done()) {
     if (++spins < SPINS) continue;
     if (canWait === undefined) {
       try {
@@ -72,38 +181,40 @@ function waitFor(ctl: Int32Array, index: number, value: number): void {
         canWait = false;
       }
     }
-    if (canWait) Atomics.wait(ctl, index, Atomics.load(ctl, index), 10);
+    if (canWait) Atomics.wait(ctl, index, Atomics.load(ctl, index), 1);
   }
 }
 
-interface Worker {
-  ctl: Int32Array;
-  ready: boolean;
-  seq: number;
-}
+/** A job to hand out: the descriptor fields and the scratch layout. */
+export type JobDescriptor = { -readonly [K in keyof typeof FIELD]: number };
 
-export class WorkerPool implements ShareRunner {
-  private readonly workers: Worker[] = [];
-  private readyPromises: Promise<void>[] = [];
+export class WorkerPool {
+  private readonly ctl: Int32Array;
+  private readonly handles: WorkerHandle[] = [];
+  private readonly readyPromises: Promise<void>[] = [];
+  private readyCount = 0;
+  private jobId = 0;
   private broken: Error | undefined;
-  /** Shares run by workers so far (tests check that splitting happened). */
-  sharesRun = 0;
+  /** Chunks of jobs that worker threads ran so far (tests check that they took part). */
+  workerChunks = 0;
 
   constructor(
     private readonly heap: WasmHeap,
-    private readonly moduleBytes: () => Uint8Array,
-  ) {}
+    private readonly module: () => WebAssembly.Module,
+  ) {
+    const control = heap.allocBytes(LAYOUT.WORDS * 4);
+    if (control === undefined) fail('backend', 'threads', 'no heap space for the thread control block');
+    this.ctl = new Int32Array(heap.memory.buffer, control, LAYOUT.WORDS);
+  }
 
   /** Ready workers plus the calling thread. */
   get threads(): number {
-    let n = 1;
-    for (const w of this.workers) if (w.ready) n++;
-    return this.broken ? 1 : n;
+    return this.broken ? 1 : 1 + this.readyCount;
   }
 
   /** Starts workers until there are `count` (they become usable once ready). */
   ensure(count: number): void {
-    while (this.workers.length < count && !this.broken) this.start();
+    while (this.handles.length < count && !this.broken) this.start();
   }
 
   /** Resolves when every started worker is ready (or the pool gave up on threads). */
@@ -112,13 +223,10 @@ export class WorkerPool implements ShareRunner {
   }
 
   private start(): void {
-    const slot = this.heap.allocBytes(SLOT_WORDS * 4);
-    if (slot === undefined) return;
-    const worker: Worker = { ctl: new Int32Array(this.heap.memory.buffer, slot, SLOT_WORDS), ready: false, seq: 0 };
-    this.workers.push(worker);
-    const handle = platform.startWorker(WORKER_SOURCE) as WorkerHandle & { keepAlive?: (alive: boolean) => void };
-    const keepAlive = handle.keepAlive;
-    if (typeof keepAlive !== 'function') {
+    const thread = this.handles.length + 1; // thread 0 is the caller
+    const handle = platform.startWorker(WORKER_SOURCE);
+    this.handles.push(handle);
+    if (typeof handle.keepAlive !== 'function') {
       // A worker we cannot unreference would keep every Node process alive: stay on one thread.
       handle.terminate();
       this.broken = new Error('platform.startWorker gives no keepAlive');
@@ -127,45 +235,45 @@ export class WorkerPool implements ShareRunner {
     this.readyPromises.push(
       new Promise<void>((resolve) => {
         handle.onMessage(() => {
-          worker.ready = true;
-          keepAlive(false); // idle workers must never keep the process alive
+          this.readyCount++;
+          handle.keepAlive(false); // idle workers must never keep the process alive
           resolve();
         });
         handle.onError((e) => {
           this.broken = e; // a pool that lost a worker falls back to one thread
-          keepAlive(false);
+          handle.keepAlive(false);
           resolve();
         });
       }),
     );
-    keepAlive(true); // until it reports ready (someone may be awaiting ready())
-    handle.postMessage({ memory: this.heap.memory, bytes: this.moduleBytes(), slot });
+    handle.keepAlive(true); // until it reports ready (someone may be awaiting ready())
+    const control = this.ctl.byteOffset;
+    handle.postMessage({ memory: this.heap.memory, module: this.module(), control, thread });
   }
 
-  run(fn: KernelName, args: number[], shares: MatmulShare[], works: number[], runHere: (share: number) => void): void {
-    // Share 0, and any share no ready worker takes, run on the calling thread.
-    const used = this.workers.filter((w) => w.ready).slice(0, shares.length - 1);
-    used.forEach((w, k) => {
-      const i = k + 1;
-      const s = shares[i] as MatmulShare;
-      w.ctl.set(args, ARGS);
-      w.ctl[ARGS + 4] = s.b0;
-      w.ctl[ARGS + 5] = s.b1;
-      w.ctl[ARGS + 6] = s.r0;
-      w.ctl[ARGS + 7] = s.r1;
-      w.ctl[ARGS + 15] = works[i] as number;
-      w.ctl[FN] = FUNCTIONS.indexOf(fn);
-      w.seq = (w.seq + 1) | 0 || 1;
-      Atomics.store(w.ctl, SEQ, w.seq);
-      Atomics.notify(w.ctl, SEQ);
-    });
-    this.sharesRun += used.length;
+  /**
+   * Runs a job with every worker that is free to join; returns when all its chunks are done.
+   * `exports` are the calling thread's kernels.
+   */
+  run(exports: Record<string, Kernel>, job: JobDescriptor): void {
+    const { ctl } = this;
+    for (const [name, offset] of Object.entries(FIELD)) ctl[LAYOUT.DESC + offset] = job[name as keyof typeof FIELD];
+    for (const w of [LAYOUT.PNEXT, LAYOUT.PDONE, LAYOUT.NEXT, LAYOUT.DONE, LAYOUT.ERR]) ctl[w] = 0;
+    this.jobId = (this.jobId + 1) | 0 || 1;
+    Atomics.store(ctl, LAYOUT.JOB, this.jobId);
+    if (Atomics.load(ctl, LAYOUT.SLEEPERS) > 0) Atomics.notify(ctl, LAYOUT.JOB);
+    let failure: unknown;
     try {
-      runHere(0);
-      for (let i = used.length + 1; i < shares.length; i++) runHere(i);
+      this.workerChunks += job.chunks - runJob(exports, ctl, 0, LAYOUT, FIELD);
+    } catch (e) {
+      failure = e;
+      Atomics.store(ctl, LAYOUT.ERR, 1);
     } finally {
-      for (const w of used) waitFor(w.ctl, DONE, w.seq);
+      waitUntil(ctl, LAYOUT.DONE, () => ctl[LAYOUT.DONE] === job.chunks || ctl[LAYOUT.ERR] !== 0);
+      Atomics.store(ctl, LAYOUT.JOB, 0);
+      waitUntil(ctl, LAYOUT.ACTIVE, () => Atomics.load(ctl, LAYOUT.ACTIVE) === 0);
     }
-    if (used.some((w) => w.ctl[FN] === -1)) fail('backend', fn, 'a worker thread failed while running its share');
+    if (failure !== undefined) throw failure;
+    if (ctl[LAYOUT.ERR] !== 0) fail('backend', 'matmul', 'a worker thread failed while running its share');
   }
 }
