@@ -11,6 +11,10 @@ interface Benchmark {
 }
 
 const BENCHMARKS: Record<string, Benchmark> = {
+  peak: {
+    describe: 'WebAssembly SIMD128 peak GFLOP/s: mul+add stream on 1 and 2 cores, matmul micro-kernel in L1',
+    load: () => import('./peak.js'),
+  },
   matmul: { describe: 'float32 matmul GFLOP/s, webgrad CPU vs tfjs cpu/wasm', load: () => import('./matmul.js') },
   elementwise: {
     describe: 'elementwise chain, reductions, broadcast add vs tfjs cpu',
