@@ -9,9 +9,15 @@
  * @jax-js/jax (wasm device, the product under `jit`) is timed interleaved with webgrad. A second
  * table gives webgrad's float64 products (the peers have no float64 matmul here).
  *
+ * The same run first measures what the hardware allows (lib/peak-probe.ts, the short version of
+ * `pnpm bench peak`): an independent SIMD128 mul+add stream on one core and on two at once. Each
+ * webgrad row is then also given as a fraction of it: 1 thread of the per-core peak, 2 threads of
+ * the two-core peak, in the row's precision.
+ *
  * usage: node bench/dist/run.js matmul [N ...]   (default 256 512 1024)
  */
 import { cpuThreadsReady, getCpuKernels, randn, setCpuThreads, type Tensor } from '@webgrad/tensor';
+import { measurePeaks, type PeakFigure, peakOf, SHORT } from './lib/peak-probe.js';
 import { writeResult } from './lib/results.js';
 import { markdownTable, printTable, type Row } from './lib/table.js';
 import { loadTf, useTfBackend } from './lib/tfjs.js';
@@ -43,7 +49,12 @@ function repsFor(flops: number): { warmup: number; reps: number; budgetMs: numbe
   return { warmup: 1, reps: flops < 1e9 ? 9 : 5, budgetMs: 12000 };
 }
 
-async function measure(c: Case): Promise<Row> {
+/** The fractions of peak of a webgrad row: 1 thread of the per-core peak, 2 threads of the two-core one. */
+function ofPeak(peak: PeakFigure, one: number, two: number): Row {
+  return { 'webgrad 1T / per-core peak': one / peak.oneCore, 'webgrad 2T / two-core peak': two / peak.twoCores };
+}
+
+async function measure(c: Case, peak: PeakFigure): Promise<Row> {
   const { batch, m, k, n, transB } = c;
   const flops = 2 * batch * m * n * k;
   const aShape = [batch, m, k];
@@ -104,11 +115,13 @@ async function measure(c: Case): Promise<Row> {
   const ourMs = t.webgrad2?.median ?? Number.NaN;
   const cpuMs = t.tfjsCpu?.median ?? Number.NaN;
   const jaxMs = t.jaxJit?.median ?? Number.NaN;
+  const [oneGflops, twoGflops] = [gflops(flops, oneMs), gflops(flops, ourMs)];
   return {
     case: c.label,
     'webgrad 2T ms': ourMs,
-    'webgrad 1T GFLOP/s': gflops(flops, oneMs),
-    'webgrad 2T GFLOP/s': gflops(flops, ourMs),
+    'webgrad 1T GFLOP/s': oneGflops,
+    'webgrad 2T GFLOP/s': twoGflops,
+    ...ofPeak(peak, oneGflops, twoGflops),
     'tfjs-cpu GFLOP/s': gflops(flops, cpuMs),
     'tfjs-wasm GFLOP/s': wasmMs === undefined ? undefined : gflops(flops, wasmMs),
     'webgrad 2T / tfjs-cpu': cpuMs / ourMs,
@@ -120,7 +133,7 @@ async function measure(c: Case): Promise<Row> {
 }
 
 /** webgrad's float64 product of [N,N] @ [N,N] on 1 and 2 threads (interleaved). */
-async function measure64(n: number): Promise<Row> {
+async function measure64(n: number, peak: PeakFigure): Promise<Row> {
   const flops = 2 * n * n * n;
   const a = randn([n, n], { seed: 1, dtype: 'float64' });
   const b = randn([n, n], { seed: 2, dtype: 'float64' });
@@ -133,11 +146,8 @@ async function measure64(n: number): Promise<Row> {
   const t = await compareTimes({ one: on(1), two: on(2) }, repsFor(flops));
   a.dispose();
   b.dispose();
-  return {
-    case: `${n} (float64)`,
-    'webgrad 1T GFLOP/s': gflops(flops, t.one?.median ?? Number.NaN),
-    'webgrad 2T GFLOP/s': gflops(flops, t.two?.median ?? Number.NaN),
-  };
+  const [one, two] = [gflops(flops, t.one?.median ?? Number.NaN), gflops(flops, t.two?.median ?? Number.NaN)];
+  return { case: `${n} (float64)`, 'webgrad 1T GFLOP/s': one, 'webgrad 2T GFLOP/s': two, ...ofPeak(peak, one, two) };
 }
 
 export async function main(args: string[]): Promise<void> {
@@ -148,23 +158,34 @@ export async function main(args: string[]): Promise<void> {
   cases.push({ label: '64 x [64,64]@[64,64]', batch: 64, m: 64, k: 64, n: 64, transB: false });
   cases.push({ label: '[1024,1024]@[1024,1]', batch: 1, m: 1024, k: 1024, n: 1, transB: false });
   cases.push({ label: '[1,1024]@[1024,1024]', batch: 1, m: 1, k: 1024, n: 1024, transB: false });
+  // Peaks first, before webgrad's worker threads exist (they sleep when idle, but start-up is busy).
+  const peaks = await measurePeaks(SHORT, ['stream']);
+  const [peak32, peak64] = [peakOf(peaks, 'f32'), peakOf(peaks, 'f64')];
   randn([1]).dispose(); // the CPU backend's heap, so its worker threads can start
   setCpuThreads(2);
   await cpuThreadsReady();
   const rows: Row[] = [];
   for (const c of cases) {
-    rows.push(await measure(c));
+    rows.push(await measure(c, peak32));
     console.log(`done ${c.label}`);
   }
   const rows64: Row[] = [];
-  for (const n of sizes) rows64.push(await measure64(n));
+  for (const n of sizes) rows64.push(await measure64(n, peak64));
+  const peakLine = (name: string, p: PeakFigure) =>
+    `${name} peak (independent SIMD128 mul+add stream, no FMA; best of ${SHORT.rounds} runs): ` +
+    `per-core ${p.oneCore.toFixed(1)} GFLOP/s, two-core ${p.twoCores.toFixed(1)} GFLOP/s`;
+  const fractions =
+    "'webgrad 1T / per-core peak' divides the 1-thread GFLOP/s by the per-core peak, " +
+    "'webgrad 2T / two-core peak' the 2-thread GFLOP/s by the two-core peak (both cores at once), " +
+    'each in the precision of its table, measured in this run before the products (`pnpm bench peak` for the full probe).';
   const note =
     'float32 matmul incl. readback (N = [N,N] @ [N,N]); median ms; ratios > 1 mean webgrad is faster. ' +
     `webgrad (${getCpuKernels()} kernels, 1T / 2T = 1 / 2 threads), tfjs-cpu and jax-js (jit) interleaved in one run; ` +
-    'tfjs-wasm timed in its own pass.';
+    `tfjs-wasm timed in its own pass. ${peakLine('float32', peak32)}. ${fractions}`;
+  const note64 = `float64 (webgrad only). ${peakLine('float64', peak64)}.`;
   printTable(rows, note);
-  printTable(rows64, 'float64 (webgrad only)');
-  const md = `${note}\n\n${markdownTable(rows)}\n\nfloat64, webgrad only:\n\n${markdownTable(rows64)}`;
+  printTable(rows64, note64);
+  const md = `${note}\n\n${markdownTable(rows)}\n\n${note64}\n\n${markdownTable(rows64)}`;
   const path = writeResult('matmul-cpu', md, 'matmul, CPU (float32, float64)');
   console.log(`\nwrote ${path}`);
 }
