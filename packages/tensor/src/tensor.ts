@@ -6,7 +6,7 @@ import type { Device } from './backend.js';
 import type { DType, TypedArray } from './dtype.js';
 import { fail, fmtShape } from './errors.js';
 import { describeTensor, formatTensor, formatTensorAsync } from './format.js';
-import { noteUnscoped } from './gc-net.js';
+import { guard, handToNet, unguard } from './gc-net.js';
 import { type Storage, trackInScope } from './memory.js';
 import * as ops from './ops/index.js';
 import { isContiguous, type Shape, shapesEqual, sizeOf } from './shape.js';
@@ -20,13 +20,6 @@ export type TensorLike = Tensor | number;
 export type Axis = number | readonly number[];
 
 let nextId = 0;
-
-// Safety net: a tensor collected without dispose() still releases its storage. The storage is
-// the held value (the registry keeps it, not the tensor, alive), so registering allocates nothing.
-const finalizer = new FinalizationRegistry<Storage>((storage) => {
-  storage.stats.tensors--;
-  storage.release();
-});
 
 /**
  * An n-d array: a strided view (shape, strides, offset) onto reference-counted backend storage,
@@ -49,8 +42,8 @@ export class Tensor {
   grad: Tensor | undefined = undefined;
   private _storage: Storage | undefined;
   private readonly _size: number;
-  /** Registered with the finalizer (only once no tidy scope holds it; see leftScopes). */
-  private guarded = false;
+  /** In the GC net (once no tidy scope holds it; see leftScopes): 0 no, 1 queued, 2 registered. */
+  private guarded: 0 | 1 | 2 = 0;
   private _version = 0;
 
   /** Internal: use `tensor()`, `zeros()`, ... or ops to make tensors. */
@@ -70,9 +63,14 @@ export class Tensor {
   leftScopes(): void {
     const s = this._storage;
     if (!s || this.guarded) return;
-    finalizer.register(this, s, this);
-    this.guarded = true;
-    noteUnscoped(s.bytes);
+    this.guarded = 1;
+    handToNet(this, s.bytes);
+  }
+  /** @internal Called by the GC net's queue (gc-net.ts): a queued tensor still alive is guarded. */
+  registerWithNet(): void {
+    if (this.guarded !== 1 || !this._storage) return;
+    this.guarded = 2;
+    guard(this, this._storage);
   }
 
   get device(): Device {
@@ -116,10 +114,8 @@ export class Tensor {
     const g = this.grad;
     this.grad = undefined;
     if (g && g !== this && !survivors?.has(g)) g.dispose();
-    if (this.guarded) {
-      finalizer.unregister(this);
-      this.guarded = false;
-    }
+    if (this.guarded === 2) unguard(this);
+    this.guarded = 0;
     s.stats.tensors--;
     this._storage = undefined;
     s.release();
@@ -145,9 +141,9 @@ export class Tensor {
     const self = this as { strides: readonly number[]; offset: number };
     self.strides = value.strides;
     self.offset = value.offset;
-    if (this.guarded) {
-      finalizer.unregister(this);
-      finalizer.register(this, next, this);
+    if (this.guarded === 2) {
+      unguard(this);
+      guard(this, next);
     }
     this._version++;
     old.release();
