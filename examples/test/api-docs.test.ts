@@ -33,6 +33,7 @@ it('pnpm run docs builds the API reference with every export documented and no b
   // One page per documented export: spot-check one of each package.
   for (const page of [
     'functions/_webgrad_tensor.tensor.html',
+    'classes/_webgrad_tensor_wasm.ModuleBuilder.html',
     'functions/_webgrad_autograd.toDot.html',
     'classes/_webgrad_nn.GPT.html',
     'functions/_webgrad_abba.applyAdapter.html',
