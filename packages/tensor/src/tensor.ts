@@ -40,6 +40,8 @@ export class Tensor {
   requiresGrad = false;
   /** Filled by `@webgrad/autograd`'s `backward(loss)`; free for users to clear. */
   grad: Tensor | undefined = undefined;
+  /** @internal `@webgrad/autograd`'s record of the op that made this tensor (see its tape.ts). */
+  tapeNode: unknown = undefined;
   private _storage: Storage | undefined;
   private readonly _size: number;
   /** In the GC net (once no tidy scope holds it; see leftScopes): 0 no, 1 queued, 2 registered. */
