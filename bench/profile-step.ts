@@ -105,8 +105,9 @@ function countOps(parts: StepParts): Row[] {
 }
 
 /**
- * Time inside the CPU backend's `run` (the kernels, by primitive) and `alloc` (zero-filled
- * output storage), over `steps` steps: the backend's methods are wrapped for the measurement.
+ * Time inside the CPU backend's `run` (the kernels, by primitive) and `alloc` (output storage:
+ * zero-filled, or not where the kernel overwrites it all), over `steps` steps: the backend's
+ * methods are wrapped for the measurement.
  */
 async function timeKernels(parts: StepParts, steps: number): Promise<Row[]> {
   const backend = getBackend('cpu');
@@ -130,10 +131,10 @@ async function timeKernels(parts: StepParts, steps: number): Promise<Row[]> {
       out.shape.reduce((a, d) => a * d, 1),
     );
   };
-  b.alloc = (dtype, size) => {
+  b.alloc = (dtype, size, zeroed = true) => {
     const t0 = performance.now();
-    const h = alloc.call(backend, dtype, size);
-    charge('(alloc, zero-filled)', performance.now() - t0, size);
+    const h = alloc.call(backend, dtype, size, zeroed);
+    charge(zeroed ? '(alloc, zero-filled)' : '(alloc, not zeroed)', performance.now() - t0, size);
     return h;
   };
   try {
