@@ -18,8 +18,11 @@ export interface PeakOptions {
   warmupMs: number;
 }
 
-/** Long enough to be steady (~2 s a figure, ~10 s in all): bench/peak.ts. */
-export const FULL: PeakOptions = { rounds: 100, runMs: 10, warmupMs: 300 };
+/**
+ * The full probe (~1.5 s a figure, ~15 s in all): bench/peak.ts. Runs of 3 ms came out steadier
+ * than runs of 10 ms here (a longer run is likelier to be interrupted), most on two cores.
+ */
+export const FULL: PeakOptions = { rounds: 300, runMs: 3, warmupMs: 300 };
 /** A short version (~0.4 s a figure) for programs that report fractions of peak, as bench/matmul.ts. */
 export const SHORT: PeakOptions = { rounds: 50, runMs: 3, warmupMs: 200 };
 
