@@ -180,16 +180,21 @@ function runKernel<P extends KernelPrim>(
   attrs: PrimAttrs[P],
 ): Tensor {
   const backend = backendFor(device, prim);
-  const reduced = PRIMS[prim].kind === 'reduce';
-  // Reductions write keepdims layout; dropping the reduced size-1 dims keeps it contiguous.
+  // Reductions write keepdims layout: their kernel sees the result with the reduced axes kept
+  // as size 1, the same contiguous memory as the result's shape (no second tensor for the view).
   const { axes } = attrs as { axes?: number[] };
-  const keptShape = reduced ? (inputs[0] as Tensor).shape.map((d, i) => (axes?.includes(i) ? 1 : d)) : shape;
-  const result = newTensor(backend, dtype, keptShape, outputNeedsZeros(prim, inputs));
+  const keptShape =
+    PRIMS[prim].kind === 'reduce' ? (inputs[0] as Tensor).shape.map((d, i) => (axes?.includes(i) ? 1 : d)) : shape;
+  const result = newTensor(backend, dtype, shape, outputNeedsZeros(prim, inputs));
   try {
     // The empty-operand path runs kernels too (scatterAdd's copy): same error handling.
     if (!emptyOperands(prim, inputs, result, attrs)) {
       const live = prim === 'concat' ? inputs.filter((t) => t.size > 0) : inputs;
-      backend.run(prim, kernelInputs(prim, live, keptShape), viewOf(result), attrs);
+      const out: View =
+        keptShape === shape
+          ? viewOf(result)
+          : { handle: result.storage.handle, dtype, shape: keptShape, strides: contiguousStrides(keptShape), offset: 0 };
+      backend.run(prim, kernelInputs(prim, live, keptShape), out, attrs);
     }
   } catch (e) {
     result.dispose();
@@ -200,10 +205,7 @@ function runKernel<P extends KernelPrim>(
       { cause: e },
     );
   }
-  if (!reduced || keptShape.length === shape.length) return result;
-  const view = new Tensor(result.storage, shape, contiguousStrides(shape), 0);
-  result.dispose();
-  return view;
+  return result;
 }
 
 /**
