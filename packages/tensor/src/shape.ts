@@ -37,11 +37,15 @@ export function isContiguous(shape: Shape, strides: Shape): boolean {
 }
 
 export function shapesEqual(a: Shape, b: Shape): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** NumPy broadcasting: align right, each dim equal or 1. */
 export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
+  // Two operands of one shape, the common case of every binary op: nothing to align.
+  if (shapes.length === 2 && shapesEqual(shapes[0] as Shape, shapes[1] as Shape)) return [...(shapes[0] as Shape)];
   const ndim = Math.max(0, ...shapes.map((s) => s.length));
   const out = new Array<number>(ndim).fill(1);
   for (const s of shapes) {
@@ -68,8 +72,13 @@ export function normalizeAxis(op: string, axis: number, ndim: number): number {
 
 /** Normalises `axis` (undefined = all axes) into a sorted list of distinct non-negative axes. */
 export function normalizeAxes(op: string, axis: number | readonly number[] | undefined, ndim: number): number[] {
-  if (axis === undefined) return Array.from({ length: ndim }, (_, i) => i);
-  const list = typeof axis === 'number' ? [axis] : axis;
+  if (axis === undefined) {
+    const all = new Array<number>(ndim); // a loop: Array.from({ length }) was a fifth of a tiny sum
+    for (let i = 0; i < ndim; i++) all[i] = i;
+    return all;
+  }
+  if (typeof axis === 'number') return [normalizeAxis(op, axis, ndim)];
+  const list = axis;
   const out = list.map((a) => normalizeAxis(op, a, ndim));
   if (new Set(out).size !== out.length) fail('shape', op, `repeated axis in [${list.join(', ')}]`);
   return out.sort((a, b) => a - b);
