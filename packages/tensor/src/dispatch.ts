@@ -190,10 +190,11 @@ function runKernel<P extends KernelPrim>(
     // The empty-operand path runs kernels too (scatterAdd's copy): same error handling.
     if (!emptyOperands(prim, inputs, result, attrs)) {
       const live = prim === 'concat' ? inputs.filter((t) => t.size > 0) : inputs;
+      const { handle } = result.storage;
       const out: View =
         keptShape === shape
           ? viewOf(result)
-          : { handle: result.storage.handle, dtype, shape: keptShape, strides: contiguousStrides(keptShape), offset: 0 };
+          : { handle, dtype, shape: keptShape, strides: contiguousStrides(keptShape), offset: 0 };
       backend.run(prim, kernelInputs(prim, live, keptShape), out, attrs);
     }
   } catch (e) {
