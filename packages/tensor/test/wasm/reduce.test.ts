@@ -126,4 +126,32 @@ describe.runIf(wasmKernelsAvailable())('wasm column reductions', () => {
       { numRuns: 80 },
     );
   });
+
+  it('give the bits of the TS kernels on rows of 8 KiB and more (the streaming kernels)', () => {
+    // Rows past one strip of 2048 columns, with a partial strip and an odd tail.
+    const cases: [number[], number[], DType][] = [
+      [[3, 2100], [0], 'float32'],
+      [[2, 5, 1031], [1], 'float64'],
+      [[4, 3, 2053], [0, 1], 'float32'],
+      [[2, 4099], [0], 'float64'],
+    ];
+    for (const [shape, axes, dtype] of cases) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const values = T.randn([n], { seed: n, dtype: 'float64' }).dataSync() as Float64Array;
+      values[n >> 1] = Number.NaN;
+      for (let i = 0; i < n; i += 5) values[i] = i % 2 ? -0 : 0;
+      for (const op of ['sum', 'max'] as const) {
+        const results = (['ts', 'wasm'] as const).map((set) => {
+          setCpuKernels(set);
+          const x = T.tensor(values, { shape, dtype });
+          const y = op === 'sum' ? x.sum(axes) : x.max(axes);
+          const data = Array.from(y.dataSync(), (v) => (v === 0 ? 0 : v)); // signed zeros compare equal
+          x.dispose();
+          y.dispose();
+          return data;
+        });
+        expect(results[1], `${op} ${dtype} [${shape}] over [${axes}]`).toEqual(results[0]);
+      }
+    }
+  });
 });

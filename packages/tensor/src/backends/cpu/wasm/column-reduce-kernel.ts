@@ -155,7 +155,9 @@ function emitColumns(m: ModuleBuilder, name: string, t: FloatType, op: ColumnOp)
               });
             });
             c.get(q).get(col).op(OP.i32Add).set(p);
-            accs.forEach((a, k) => op.storeVector(c, p, k * op.outBytes, a));
+            accs.forEach((a, k) => {
+              op.storeVector(c, p, k * op.outBytes, a);
+            });
           },
         );
         c.forRange(

@@ -9,6 +9,7 @@
  * over a middle axis (columns) are column-reduce-kernel.ts's csum_<t> / cmax_<t>, in this module too.
  */
 import { emitColumnReductions } from './column-reduce-kernel.js';
+import { emitStreamingColumnReductions } from './column-stream-kernel.js';
 import { MAX_PAGES } from './heap.js';
 import { F32, F64, type FloatType } from './matmul-kernel.js';
 import { type Code, ModuleBuilder } from './module-builder.js';
@@ -138,6 +139,7 @@ export function reduceModuleBytes(): Uint8Array<ArrayBuffer> {
     emitSum(m, t);
     emitMax(m, t);
     emitColumnReductions(m, t);
+    emitStreamingColumnReductions(m, t);
   }
   return m.emit();
 }
