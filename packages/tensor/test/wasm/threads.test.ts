@@ -13,7 +13,7 @@ import {
   type Tensor,
 } from '@webgrad/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
-import { planChunks } from '../../src/backends/cpu/wasm/matmul.js';
+import { planBlocks, planChunks } from '../../src/backends/cpu/wasm/matmul.js';
 import { MR } from '../../src/backends/cpu/wasm/matmul-kernel.js';
 import { workerChunksRun } from '../../src/backends/cpu/wasm/runtime.js';
 
@@ -78,9 +78,33 @@ describe('planChunks', () => {
   });
 });
 
+describe('planBlocks', () => {
+  it('tiles C with blocks of whole MR rows and NR-column panels, covering each element once', () => {
+    for (const [M, N, nr, threads] of [
+      [128, 256, 8, 2],
+      [32, 128, 8, 2],
+      [1024, 13, 8, 4],
+      [7, 9, 4, 2],
+      [784, 256, 4, 2],
+    ] as const) {
+      const { rowGrain, rowChunks, colGrain, colChunks } = planBlocks(M, N, nr, threads);
+      expect(rowGrain % MR).toBe(0);
+      expect(colGrain % nr).toBe(0);
+      const seen = new Array(M * N).fill(0);
+      for (let c = 0; c < rowChunks * colChunks; c++) {
+        const [r, j] = [c % rowChunks, Math.floor(c / rowChunks)];
+        for (let i = r * rowGrain; i < Math.min(M, (r + 1) * rowGrain); i++)
+          for (let k = j * colGrain; k < Math.min(N, (j + 1) * colGrain); k++) seen[i * N + k]++;
+      }
+      expect(seen.every((n) => n === 1)).toBe(true);
+    }
+  });
+});
+
 describe.runIf(getCpuKernels() === 'wasm')('wasm matmul on 1 and 2 threads', () => {
   const cases: [string, number[], number[], DType][] = [
     ['rows split, float32', [130, 600], [600, 70], 'float32'],
+    ['rows and columns split, float32', [32, 300], [300, 200], 'float32'],
     ['rows split, float64, transposed B', [97, 500], [90, 500], 'float64'],
     ['few items, float32 (rows split per item)', [3, 64, 160], [3, 160, 150], 'float32'],
     ['many items, float64 (items split)', [12, 40, 96], [12, 96, 70], 'float64'],

@@ -6,10 +6,11 @@
  *       panels [p0, p1) of B (NR columns each) for every K block, into the packed-B layout:
  *       K block k0 starts at element k0 * Npad of dst (Npad = N rounded up to NR), and inside
  *       it panel p at p * NR * kc. Threads pack disjoint panel ranges of one shared copy.
- *   rows(A, C, packedB, r0, r1, N, K, aRs, aCs, work)
- *       rows [r0, r1) of C = A @ B from a packed B: per K block, MC rows of A at a time are
- *       packed into `work` (MC * KC elements, then an MR x NR block for partial tiles) and
- *       multiplied with every panel. Threads run disjoint row ranges.
+ *   rows(A, C, packedB, r0, r1, j0, j1, N, K, aRs, aCs, work)
+ *       the block rows [r0, r1) x columns [j0, j1) of C = A @ B from a packed B (j0 a multiple
+ *       of NR): per K block, MC rows of A at a time are packed into `work` (MC * KC elements,
+ *       then an MR x NR block for partial tiles) and multiplied with the block's panels.
+ *       Threads run disjoint blocks.
  *   matmul(A, B, C, offsets, b0, b1, M, N, K, aRs, aCs, bRs, bCs, work)
  *       batch items [b0, b1) on one thread: `offsets` holds three i32 element offsets per item
  *       (C, A, B); each item's B is packed into `work`, then all its rows are run.
@@ -113,9 +114,9 @@ function emitPackB(m: ModuleBuilder, t: FloatType, pack: number): number {
 }
 
 function emitRows(m: ModuleBuilder, t: FloatType, packA: number, tile: number): number {
-  const params = Array.from({ length: 10 }, () => 'i32' as const);
+  const params = Array.from({ length: 12 }, () => 'i32' as const);
   return m.func(`rows_${t.name}`, params, [], (c) => {
-    const [A, C, packedB, r0, r1, N, K, aRs, aCs, work] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+    const [A, C, packedB, r0, r1, j0, j1, N, K, aRs, aCs, work] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
     const v = () => c.local('i32');
     const [npad, k0, kc, i0, mc, j, i, pbq, tmp] = [v(), v(), v(), v(), v(), v(), v(), v(), v()];
     const [kcBlock, rest, rows, cols] = [v(), v(), v(), v()];
@@ -140,8 +141,8 @@ function emitRows(m: ModuleBuilder, t: FloatType, packA: number, tile: number): 
           shl().get(A).op(OP.i32Add).get(aRs).get(aCs).get(mc).get(kc).get(work).call(packA);
           c.forRange(
             j,
-            () => c.i32(0),
-            () => c.get(N),
+            () => c.get(j0),
+            () => c.get(j1),
             t.nr,
             () => {
               // Panel j / NR of K block k0: packedB + (k0 * Npad + j * kc) elements.
@@ -212,8 +213,20 @@ function emitBatched(m: ModuleBuilder, t: FloatType, packB: number, rows: number
         // packb(bB, N, K, bRs, bCs, work, 0, ceil(N / NR))
         c.get(bB).get(N).get(K).get(bRs).get(bCs).get(work).i32(0);
         paddedN(c, t, N).i32(t.nr).op(OP.i32DivU).call(packB);
-        // rows(aB, cB, work, 0, M, N, K, aRs, aCs, rowsWork)
-        c.get(aB).get(cB).get(work).i32(0).get(M).get(N).get(K).get(aRs).get(aCs).get(rowsWork).call(rows);
+        // rows(aB, cB, work, 0, M, 0, N, N, K, aRs, aCs, rowsWork)
+        c.get(aB)
+          .get(cB)
+          .get(work)
+          .i32(0)
+          .get(M)
+          .i32(0)
+          .get(N)
+          .get(N)
+          .get(K)
+          .get(aRs)
+          .get(aCs)
+          .get(rowsWork)
+          .call(rows);
       },
     );
   });

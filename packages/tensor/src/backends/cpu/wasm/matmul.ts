@@ -182,6 +182,8 @@ export class WasmMatmul {
       dtype: t === F32 ? 0 : 1,
       chunks: 0,
       grain: 0,
+      colGrain: 0,
+      rowChunks: 0,
       packChunks: 0,
       packGrain: 0,
       panels: Math.ceil(N / t.nr),
@@ -202,11 +204,13 @@ export class WasmMatmul {
       pool.run(this.exports, job);
       return true;
     }
-    // Few items: per item, the threads pack one shared B, then take blocks of rows (MR multiples).
+    // Few items: per item, the threads pack one shared B, then take blocks of C.
     job.kind = JOB_ROWS;
     job.X = base + offsetBytes;
     [job.packGrain, job.packChunks] = planChunks(job.panels, 1, threads);
-    [job.grain, job.chunks] = planChunks(M, MR, threads);
+    const blocks = planBlocks(M, N, t.nr, threads);
+    [job.grain, job.rowChunks, job.colGrain] = [blocks.rowGrain, blocks.rowChunks, blocks.colGrain];
+    job.chunks = blocks.rowChunks * blocks.colChunks;
     for (let i = 0; i < batches; i++) {
       job.C = C.byteOffset + (offsets[3 * i] as number) * e;
       job.A = A.byteOffset + (offsets[3 * i + 1] as number) * e;
@@ -215,6 +219,30 @@ export class WasmMatmul {
     }
     return true;
   }
+}
+
+/** Rows and columns below which a block of C reuses its panels of B (rows) or of A (columns) too little. */
+const MIN_BLOCK_ROWS = 8 * MR;
+const MIN_BLOCK_PANELS = 8;
+
+/**
+ * Cuts C (M x N) into about CHUNKS_PER_THREAD blocks per thread: by rows first (whole MR
+ * blocks, at least MIN_BLOCK_ROWS each, since every block of rows streams all of B), then by
+ * columns (whole panels of NR, at least MIN_BLOCK_PANELS) when there are too few rows.
+ */
+export function planBlocks(M: number, N: number, nr: number, threads: number) {
+  const target = threads * CHUNKS_PER_THREAD;
+  const rowChunks = Math.max(1, Math.min(target, Math.floor(M / MIN_BLOCK_ROWS)));
+  const rowGrain = MR * Math.ceil(Math.ceil(M / MR) / rowChunks);
+  const panels = Math.ceil(N / nr);
+  const colChunks = Math.max(1, Math.min(Math.ceil(target / rowChunks), Math.floor(panels / MIN_BLOCK_PANELS)));
+  const colGrain = nr * Math.ceil(panels / colChunks);
+  return {
+    rowGrain,
+    rowChunks: Math.ceil(M / rowGrain),
+    colGrain,
+    colChunks: Math.ceil(N / colGrain),
+  };
 }
 
 /**

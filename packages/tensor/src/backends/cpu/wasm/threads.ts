@@ -48,6 +48,8 @@ export const FIELD = {
   dtype: 1, // 0: f32, 1: f64
   chunks: 2, // chunks of the compute phase
   grain: 3, // batch items or rows per chunk
+  colGrain: 21, // columns per chunk (kind 2; a multiple of NR): chunk c is row block c % rowChunks
+  rowChunks: 22, // of column block floor(c / rowChunks)
   packChunks: 4,
   packGrain: 5, // panels of B per pack chunk
   panels: 6,
@@ -98,6 +100,7 @@ export function runJob(
       const b1 = Math.min(batches, (c + 1) * grain);
       matmul(A, B, C, X, c * grain, b1, M, N, K, aRs, aCs, bRs, bCs, work);
       Atomics.add(ctl, L.DONE, 1);
+      Atomics.notify(ctl, L.DONE); // the caller may be napping in waitUntil
       ran++;
     }
     return ran;
@@ -111,9 +114,13 @@ export function runJob(
   // Every row block reads all of B: wait for the packers (they are running, not asleep).
   while (Atomics.load(ctl, L.PDONE) < packChunks && Atomics.load(ctl, L.ERR) === 0) {}
   const rows = ex[`rows_${t}`] as Kernel;
+  const [colGrain, rowChunks] = [d(F.colGrain), d(F.rowChunks)];
   for (let c = Atomics.add(ctl, L.NEXT, 1); c < chunks; c = Atomics.add(ctl, L.NEXT, 1)) {
-    rows(A, C, X, c * grain, Math.min(M, (c + 1) * grain), N, K, aRs, aCs, work);
+    const [r, j] = [c % rowChunks, Math.floor(c / rowChunks)];
+    const [r1, j1] = [Math.min(M, (r + 1) * grain), Math.min(N, (j + 1) * colGrain)];
+    rows(A, C, X, r * grain, r1, j * colGrain, j1, N, K, aRs, aCs, work);
     Atomics.add(ctl, L.DONE, 1);
+    Atomics.notify(ctl, L.DONE); // the caller may be napping in waitUntil
     ran++;
   }
   return ran;
@@ -159,6 +166,7 @@ self.onmessage = (e) => {
       }
     }
     Atomics.sub(ctl, L.ACTIVE, 1);
+    Atomics.notify(ctl, L.ACTIVE);
   }
 };
 `;
@@ -168,7 +176,12 @@ const SPINS = 20_000;
 /** Whether this thread may block in Atomics.wait (not a browser's main thread). */
 let canWait: boolean | undefined;
 
-/** Spins (then naps, where allowed) until `done()` holds. */
+/**
+ * Spins (then naps, where allowed) until `done()` holds. Workers notify the word after each
+ * change, so a nap ends as soon as the awaited chunk is done (without that, a chunk outlasting
+ * the spin cost the caller the whole 1 ms timeout: products of a few million multiply-adds ran
+ * slower on two threads than on one).
+ */
 function waitUntil(ctl: Int32Array, index: number, done: () => boolean): void {
   let spins = 0;
   while (!done()) {
