@@ -136,17 +136,19 @@ export function keep<T extends Disposable>(t: T): T {
   return t;
 }
 
-function collect(value: unknown, into: Set<unknown>, seen = new Set<unknown>()): void {
+function collect(value: unknown, into: Set<unknown>, seen?: Set<unknown>): void {
   // Typed arrays (e.g. `tidy(() => t.dataSync())`) hold no tensors; walking their values is O(n).
-  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value) || seen.has(value)) return;
-  seen.add(value);
+  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value) || seen?.has(value)) return;
+  // `seen` (against cycles) is made once there is something to walk: most tidies return one tensor.
   if ('isDisposed' in value && 'dispose' in value) {
     into.add(value);
     const held = (value as Disposable).heldTensors;
-    if (held) collect(held, into, seen);
+    if (held) collect(held, into, (seen ?? new Set()).add(value));
+    else seen?.add(value);
     return;
   }
-  for (const v of Array.isArray(value) ? value : Object.values(value)) collect(v, into, seen);
+  const walked = (seen ?? new Set()).add(value);
+  for (const v of Array.isArray(value) ? value : Object.values(value)) collect(v, into, walked);
 }
 
 function endScope(scope: Scope, result: unknown): void {
