@@ -16,8 +16,9 @@ export function scalarLike(value: number, like: Tensor, dtype: DType = like.dtyp
 
 /** A copy of `x` converted to `dtype` (float to int32 truncates toward zero and saturates). */
 export function cast(x: Tensor, dtype: DType): Tensor {
+  if (x.dtype === dtype) return x; // every binary op casts both operands: the common case first
   if (!isDType(dtype)) fail('dtype', 'cast', `unsupported dtype '${String(dtype)}'; supported: ${DTYPES.join(', ')}`);
-  return x.dtype === dtype ? x : dispatch('cast', [x], { dtype });
+  return dispatch('cast', [x], { dtype });
 }
 
 /** Brings two operands (at least one a tensor) to one dtype; numbers are weakly typed. */
