@@ -46,7 +46,8 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
 export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
   // Two operands of one shape, the common case of every binary op: nothing to align.
   if (shapes.length === 2 && shapesEqual(shapes[0] as Shape, shapes[1] as Shape)) return [...(shapes[0] as Shape)];
-  const ndim = Math.max(0, ...shapes.map((s) => s.length));
+  let ndim = 0;
+  for (const s of shapes) ndim = Math.max(ndim, s.length);
   const out = new Array<number>(ndim).fill(1);
   for (const s of shapes) {
     for (let i = 0; i < s.length; i++) {
