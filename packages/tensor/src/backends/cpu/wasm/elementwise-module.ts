@@ -9,6 +9,8 @@
  * and `where_*` (bool condition). Vectors
  * cover the row, a scalar loop its tail. max uses the NaN-propagating wasm max (as the TS
  * kernel); only the sign of a zero result of max(-0, +0) may differ, which compares equal.
+ * float32 exp, erf, tanh and log (`<fn>_f32(x, out, n)`, contiguous rows) come from their own
+ * generators: exp-kernel.ts, erf-kernel.ts, tanh-kernel.ts, log-kernel.ts.
  */
 
 import { emitErfF32 } from './erf-kernel.js';
