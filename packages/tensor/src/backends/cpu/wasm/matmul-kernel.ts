@@ -177,7 +177,8 @@ export function emitPack(m: ModuleBuilder, t: FloatType, width: number): number 
 
 /**
  * tile(pa, pb, kc, c, cRowBytes, first, rows, cols, tmp): the MR x NR micro-kernel over kc
- * packed steps; writes (first) or adds to C, through `tmp` when the block is partial.
+ * packed steps; writes (first) or adds to C: whole rows as vectors when all NR columns exist,
+ * else through `tmp`, element by element.
  */
 export function emitTile(m: ModuleBuilder, t: FloatType): number {
   const nr = t.nr;
@@ -232,30 +233,39 @@ export function emitTile(m: ModuleBuilder, t: FloatType): number {
         );
       // One step per iteration: unrolling by 2 measured ~25% slower (V8 then spills accumulators).
       loopOver(1, () => c.get(pa).get(end).op(OP.i32GeU));
-      // Full block: vector stores straight into C.
-      c.get(rows).i32(MR).op(OP.i32Eq).get(cols).i32(nr).op(OP.i32Eq).op(OP.i32And);
+      // Full columns (all NR): vector stores straight into C, for the block's first `rows` rows.
+      c.get(cols).i32(nr).op(OP.i32Eq);
       c.ifThen(
         () => {
           const rowAt = (i: number) => c.get(cAt).get(cRowBytes).i32(i).op(OP.i32Mul).op(OP.i32Add);
-          c.get(first).ifThen(
-            () => {
-              for (let i = 0; i < 2 * MR; i++) {
-                rowAt(i >> 1)
-                  .get(acc[i] as number)
-                  .v128Store(16 * (i & 1));
-              }
-            },
-            () => {
-              for (let i = 0; i < 2 * MR; i++) {
-                rowAt(i >> 1);
-                rowAt(i >> 1)
-                  .v128Load(16 * (i & 1))
-                  .get(acc[i] as number)
-                  .simd(t.vadd)
-                  .v128Store(16 * (i & 1));
-              }
-            },
-          );
+          for (let r = 0; r < MR; r++) {
+            // Row r exists when r < rows (row 0 always does).
+            const storeRow = () =>
+              c.get(first).ifThen(
+                () => {
+                  for (let h = 0; h < 2; h++)
+                    rowAt(r)
+                      .get(acc[2 * r + h] as number)
+                      .v128Store(16 * h);
+                },
+                () => {
+                  for (let h = 0; h < 2; h++) {
+                    rowAt(r);
+                    rowAt(r)
+                      .v128Load(16 * h)
+                      .get(acc[2 * r + h] as number)
+                      .simd(t.vadd)
+                      .v128Store(16 * h);
+                  }
+                },
+              );
+            if (r === 0) storeRow();
+            else
+              c.get(rows)
+                .i32(r)
+                .op(OP.i32GtS)
+                .ifThen(storeRow, () => {});
+          }
           c.op(OP.return);
         },
         () => {},

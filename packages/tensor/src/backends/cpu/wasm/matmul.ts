@@ -17,10 +17,13 @@ import { JOB_BATCHES, JOB_ROWS, type JobDescriptor, type WorkerPool } from './th
 type MatmulFn = (...args: number[]) => void;
 
 /**
- * Products below this many multiply-adds (~20 µs on one thread) stay on the calling thread:
- * publishing a job and having a spinning worker join costs a few µs.
+ * Products below this much work (~20 µs on one thread) stay on the calling thread: publishing a
+ * job and having a spinning worker join costs a few µs. Work is counted in multiply-adds plus
+ * ITEM_OVERHEAD_MACS per (M + N) of each batch item, the packing and partial tiles that
+ * dominate small items (256 products of 11 x 8 x 11 in a tiny GPT's attention run at 2-6 GFLOP/s).
  */
 export const THREAD_MIN_MACS = 1 << 19;
+const ITEM_OVERHEAD_MACS = 1024;
 /** Chunks per thread a job is cut into: enough for a slow core to shed work, few enough to keep panels reused. */
 const CHUNKS_PER_THREAD = 4;
 /** Ordinary (non-heap) operands up to this many elements are copied in for a call. */
@@ -143,7 +146,8 @@ export class WasmMatmul {
 
     const batchShape = out.shape.slice(0, -2);
     const batches = batchShape.reduce((x, y) => x * y, 1);
-    const pool = M * N * K * batches >= THREAD_MIN_MACS && getCpuThreads() > 1 ? this.pool?.() : undefined;
+    const estimate = (M * N * K + ITEM_OVERHEAD_MACS * (M + N)) * batches;
+    const pool = estimate >= THREAD_MIN_MACS && getCpuThreads() > 1 ? this.pool?.() : undefined;
     const threads = Math.min(pool?.threads ?? 1, getCpuThreads());
     const byItems = threads === 1 || batches >= 2 * threads;
     const offsetBytes = Math.ceil((batches * 12) / 16) * 16;
