@@ -4,7 +4,8 @@
  *   bin_<op>_<t>(x, y, out, n, mode)   mode 0: x, y rows; 1: y one scalar; 2: x one scalar
  *
  * and unary ops `un_<op>_<t>(x, out, n)`, all on contiguous rows given as byte addresses
- * (strides and broadcasting are resolved into rows by the caller, elementwise.ts); and scalar
+ * (strides and broadcasting are resolved into rows by the caller, elementwise.ts, which calls
+ * each kernel's `<name>_rows` driver, rows-wrapper.ts, for a whole 2-d walk); and scalar
  * loops over strided rows for the rest: `sbin_*`, `sun_*`, comparisons `cmp_lt/eq_*` (bool out)
  * and `where_*` (bool condition). Vectors
  * cover the row, a scalar loop its tail. max uses the NaN-propagating wasm max (as the TS
@@ -20,6 +21,7 @@ import { emitLogF32 } from './log-kernel.js';
 import { F32, F64, type FloatType } from './matmul-kernel.js';
 import { type Code, ModuleBuilder } from './module-builder.js';
 import { OP, SIMD } from './opcodes.js';
+import { emitRowsDriver } from './rows-wrapper.js';
 import { emitTanhF32 } from './tanh-kernel.js';
 
 export const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'max'] as const;
@@ -63,9 +65,9 @@ function rowBounds(c: Code, t: FloatType, n: number): [number, number] {
   return [end, vend];
 }
 
-function emitBinary(m: ModuleBuilder, t: FloatType, op: BinaryOp): void {
+function emitBinary(m: ModuleBuilder, t: FloatType, op: BinaryOp): number {
   const [scalarOp, vectorOp] = CODES[op][t.name];
-  m.func(`bin_${op}_${t.name}`, ['i32', 'i32', 'i32', 'i32', 'i32'], [], (c) => {
+  return m.func(`bin_${op}_${t.name}`, ['i32', 'i32', 'i32', 'i32', 'i32'], [], (c) => {
     const [x, y, out, n, mode] = [0, 1, 2, 3, 4];
     const [i, splat] = [c.local('i32'), c.local('v128')];
     const [end, vend] = rowBounds(c, t, n);
@@ -170,7 +172,7 @@ function emitStrided(
   value: (at: (k: number) => Code) => void,
 ): void {
   const params = Array.from({ length: 2 * operands + 2 }, () => 'i32' as const);
-  m.func(name, params, [], (c) => {
+  const fn = m.func(name, params, [], (c) => {
     const [out, n] = [2 * operands, 2 * operands + 1];
     const k = c.local('i32');
     c.forRange(
@@ -192,6 +194,8 @@ function emitStrided(
       },
     );
   });
+  const pointers = [...Array.from({ length: operands }, (_, j) => 2 * j), 2 * operands];
+  emitRowsDriver(m, name, fn, params.length, pointers);
 }
 
 function emitStridedFamily(m: ModuleBuilder, t: FloatType): void {
@@ -230,7 +234,7 @@ function emitStridedFamily(m: ModuleBuilder, t: FloatType): void {
 export function elementwiseModuleBytes(): Uint8Array<ArrayBuffer> {
   const m = new ModuleBuilder({ shared: true, minPages: 1, maxPages: MAX_PAGES });
   for (const t of [F32, F64]) {
-    for (const op of BINARY_OPS) emitBinary(m, t, op);
+    for (const op of BINARY_OPS) emitRowsDriver(m, `bin_${op}_${t.name}`, emitBinary(m, t, op), 5, [0, 1, 2]);
     for (const op of UNARY_OPS) emitUnary(m, t, op);
     emitStridedFamily(m, t);
   }

@@ -7,15 +7,15 @@
  */
 import type { View } from '../../../backend.js';
 import type { TypedArray } from '../../../dtype.js';
-import { forEachRow, planWalk } from '../strided.js';
+import { forEachRow, peelRows, planWalk } from '../strided.js';
 import { type BinaryOp, elementwiseModuleBytes, type UnaryOp } from './elementwise-module.js';
 import type { WasmHeap } from './heap.js';
 import { HEAP_MIN_ELEMENTS } from './heap.js';
 
 /** Below this many elements the TS loop is as fast as a call into wasm (and keeps op overhead flat). */
 export const WASM_MIN_ELEMENTS = 1024;
-/** Rows shorter than this are walked by the TS kernel (a call per short row costs more). */
-const MIN_ROW = 16;
+/** Rows shorter than this are walked by the TS kernel. */
+const MIN_ROW = 4;
 
 type RowFn = (...args: number[]) => void;
 
@@ -74,24 +74,32 @@ export class WasmElementwise {
   }
 
   /**
-   * One call per row of a strided walk: fn(p0, stride0, p1, stride1, ..., out, n) with byte
-   * addresses and strides. False when rows are too short to be worth a call.
+   * A strided walk through the row kernel's driver, one call per 2-d block of rows:
+   * fn_rows(p0, stride0, p1, stride1, ..., out, n, rows, rowStep0, ..., rowStepOut), byte
+   * addresses and strides. False when rows are too short to be worth it.
    */
-  private strided(fn: RowFn, views: readonly View[], arrays: readonly TypedArray[], out: View): boolean {
+  private strided(fn: string, views: readonly View[], arrays: readonly TypedArray[], out: View): boolean {
     const walk = planWalk(out.shape, [out.strides, ...views.map((v) => v.strides)]);
     if (walk.innerStrides[0] !== 1 || walk.inner < MIN_ROW) return false;
+    const driver = this.exports[`${fn}_rows`] as RowFn;
+    const { outer, rows, rowStrides } = peelRows(walk);
     const outArray = arrays[views.length] as TypedArray;
-    const n = walk.inner;
-    const args = new Array<number>(2 * views.length + 2).fill(0);
-    forEachRow(walk, [out.offset, ...views.map((v) => v.offset)], (offsets) => {
-      for (let k = 0; k < views.length; k++) {
+    const nv = views.length;
+    const args = new Array<number>(2 * nv + 3 + nv + 1).fill(0);
+    args[2 * nv + 1] = walk.inner;
+    args[2 * nv + 2] = rows;
+    for (let k = 0; k < nv; k++) {
+      args[2 * nv + 3 + k] = (rowStrides[k + 1] as number) * (arrays[k] as TypedArray).BYTES_PER_ELEMENT;
+      args[2 * k + 1] = (walk.innerStrides[k + 1] as number) * (arrays[k] as TypedArray).BYTES_PER_ELEMENT;
+    }
+    args[3 * nv + 3] = (rowStrides[0] as number) * outArray.BYTES_PER_ELEMENT;
+    forEachRow(outer, [out.offset, ...views.map((v) => v.offset)], (offsets) => {
+      for (let k = 0; k < nv; k++) {
         const a = arrays[k] as TypedArray;
         args[2 * k] = a.byteOffset + (offsets[k + 1] as number) * a.BYTES_PER_ELEMENT;
-        args[2 * k + 1] = (walk.innerStrides[k + 1] as number) * a.BYTES_PER_ELEMENT;
       }
-      args[2 * views.length] = outArray.byteOffset + (offsets[0] as number) * outArray.BYTES_PER_ELEMENT;
-      args[2 * views.length + 1] = n;
-      fn(...args);
+      args[2 * nv] = outArray.byteOffset + (offsets[0] as number) * outArray.BYTES_PER_ELEMENT;
+      driver(...args);
     });
     return true;
   }
@@ -100,7 +108,7 @@ export class WasmElementwise {
   compare(op: 'lt' | 'eq', x: View, y: View, out: View): boolean {
     const arrays = this.usable([x, y], out, x.dtype);
     if (!arrays) return false;
-    return this.strided(this.exports[`cmp_${op}_${suffix(x.dtype)}`] as RowFn, [x, y], arrays, out);
+    return this.strided(`cmp_${op}_${suffix(x.dtype)}`, [x, y], arrays, out);
   }
 
   /** out = cond ? x : y for float x, y and bool cond; false when the TS kernel should run. */
@@ -111,7 +119,7 @@ export class WasmElementwise {
     const condArray = this.staged(cond.handle as TypedArray, 0);
     if (!condArray) return false;
     const views = [cond, x, y];
-    return this.strided(this.exports[`where_${suffix(out.dtype)}`] as RowFn, views, [condArray, ...arrays], out);
+    return this.strided(`where_${suffix(out.dtype)}`, views, [condArray, ...arrays], out);
   }
 
   /** out = op(x, y) for broadcast views; false when the TS kernel should run. */
@@ -122,20 +130,26 @@ export class WasmElementwise {
     const [so, sx, sy] = walk.innerStrides as [number, number, number];
     if (so !== 1 || walk.inner < MIN_ROW) return false;
     if (sx > 1 || sy > 1 || sx < 0 || sy < 0 || (sx === 0 && sy === 0)) {
-      return this.strided(this.exports[`sbin_${op}_${suffix(out.dtype)}`] as RowFn, [x, y], arrays, out);
+      return this.strided(`sbin_${op}_${suffix(out.dtype)}`, [x, y], arrays, out);
     }
     const mode = sx === 1 && sy === 1 ? 0 : sy === 0 ? 1 : 2;
     const bytes = out.dtype === 'float32' ? 4 : 8;
-    const fn = this.exports[`bin_${op}_${out.dtype === 'float32' ? 'f32' : 'f64'}`] as RowFn;
+    const driver = this.exports[`bin_${op}_${out.dtype === 'float32' ? 'f32' : 'f64'}_rows`] as RowFn;
     const [xa, ya, oa] = arrays as [TypedArray, TypedArray, TypedArray];
     const n = walk.inner;
-    forEachRow(walk, [out.offset, x.offset, y.offset], ([o, xo, yo]) => {
-      fn(
+    const { outer, rows, rowStrides } = peelRows(walk);
+    const [ro, rx, ry] = rowStrides.map((s) => s * bytes) as [number, number, number];
+    forEachRow(outer, [out.offset, x.offset, y.offset], ([o, xo, yo]) => {
+      driver(
         xa.byteOffset + (xo as number) * bytes,
         ya.byteOffset + (yo as number) * bytes,
         oa.byteOffset + (o as number) * bytes,
         n,
         mode,
+        rows,
+        rx,
+        ry,
+        ro,
       );
     });
     return true;
@@ -164,7 +178,7 @@ export class WasmElementwise {
   copy(x: View, out: View): boolean {
     const arrays = this.usable([x], out);
     if (!arrays) return false;
-    return this.strided(this.exports[`copy_${suffix(out.dtype)}`] as RowFn, [x], arrays, out);
+    return this.strided(`copy_${suffix(out.dtype)}`, [x], arrays, out);
   }
 
   /** out = op(x); false when the TS kernel should run. */
@@ -174,7 +188,7 @@ export class WasmElementwise {
     const walk = planWalk(out.shape, [out.strides, x.strides]);
     const [so, sx] = walk.innerStrides as [number, number];
     if (so !== 1 || walk.inner < MIN_ROW) return false;
-    if (sx !== 1) return this.strided(this.exports[`sun_${op}_${suffix(out.dtype)}`] as RowFn, [x], arrays, out);
+    if (sx !== 1) return this.strided(`sun_${op}_${suffix(out.dtype)}`, [x], arrays, out);
     const bytes = out.dtype === 'float32' ? 4 : 8;
     const fn = this.exports[`un_${op}_${out.dtype === 'float32' ? 'f32' : 'f64'}`] as RowFn;
     const [xa, oa] = arrays as [TypedArray, TypedArray];
