@@ -38,10 +38,11 @@ export function expLanes(c: Code, v: number, y: number, { k, r, big, small }: Ex
   splat(MAX_X).simd(SIMD.f32x4Gt).set(big);
   c.get(v);
   splat(MIN_X).simd(SIMD.f32x4Lt).set(small);
-  // clamp (NaN passes through min/max), k = round(v log2 e)
+  // clamp, k = round(v log2 e). pmax(a, b) = a < b ? b : a (pmin likewise) is one x86
+  // instruction where the IEEE-exact max/min take several; a NaN v (first operand) passes through.
   c.get(v);
-  splat(MIN_X).simd(SIMD.f32x4Max);
-  splat(MAX_X).simd(SIMD.f32x4Min).tee(v);
+  splat(MIN_X).simd(SIMD.f32x4Pmax);
+  splat(MAX_X).simd(SIMD.f32x4Pmin).tee(v);
   splat(LOG2E).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Nearest).set(k);
   // r = v - k ln2_hi - k ln2_lo
   c.get(v).get(k);
@@ -55,11 +56,16 @@ export function expLanes(c: Code, v: number, y: number, { k, r, big, small }: Ex
   }
   c.get(r).get(r).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Mul).get(r).simd(SIMD.f32x4Add);
   splat(1).simd(SIMD.f32x4Add).set(y);
-  // 2^k as exponent bits, k clamped to 127 (k = 128 only at the top: one more factor 2)
+  // 2^k as exponent bits, k clamped to 127 (k = 128 only at the top: one more factor 2). k + 127
+  // lands in the low mantissa bits of k + (1.5 * 2^23 + 127), exactly (an integer in [1, 254]);
+  // shifted left by 23 it is the biased exponent of 2^k (cheaper than converting k to int32).
   c.get(y);
   c.get(k);
-  splat(127).simd(SIMD.f32x4Min).simd(SIMD.i32x4TruncSatF32x4S);
-  c.i32(127).simd(SIMD.i32x4Splat).simd(SIMD.i32x4Add).i32(23).simd(SIMD.i32x4Shl);
+  splat(127).simd(SIMD.f32x4Pmin);
+  splat(1.5 * 2 ** 23 + 127)
+    .simd(SIMD.f32x4Add)
+    .i32(23)
+    .simd(SIMD.i32x4Shl);
   c.simd(SIMD.f32x4Mul);
   splat(2);
   splat(1);

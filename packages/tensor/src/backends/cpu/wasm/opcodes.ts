@@ -136,6 +136,8 @@ export const SIMD = {
   f32x4Div: 0xe7,
   f32x4Min: 0xe8,
   f32x4Max: 0xe9,
+  f32x4Pmin: 0xea,
+  f32x4Pmax: 0xeb,
   f64x2Abs: 0xec,
   f64x2Neg: 0xed,
   f64x2Sqrt: 0xef,

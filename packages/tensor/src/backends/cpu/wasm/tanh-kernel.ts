@@ -47,9 +47,9 @@ export function emitTanhF32(m: ModuleBuilder): void {
         splat(coef).simd(SIMD.f32x4Add);
       }
       c.get(e).simd(SIMD.f32x4Mul).get(ax).simd(SIMD.f32x4Mul).get(ax).simd(SIMD.f32x4Add).set(poly);
-      // Large branch: 1 - 2 / (e^{2 min(|x|, 9.5)} + 1); NaN passes through min and exp.
+      // Large branch: 1 - 2 / (e^{2 min(|x|, 9.5)} + 1); a NaN |x| passes through pmin and exp.
       c.get(ax);
-      splat(SATURATE).simd(SIMD.f32x4Min).tee(e).get(e).simd(SIMD.f32x4Add).set(e);
+      splat(SATURATE).simd(SIMD.f32x4Pmin).tee(e).get(e).simd(SIMD.f32x4Add).set(e);
       expLanes(c, e, e, scratch);
       // out = bitselect(small branch, large branch, small) (= the first where the mask is set)
       c.get(out).get(at).op(OP.i32Add).get(poly);
