@@ -239,8 +239,26 @@ export function cast(input: View, out: View): void {
   runExpr(kernel, [input], out);
 }
 
+/** Rows at least this long are copied with TypedArray.set (a memcpy) rather than a loop. */
+const SET_MIN_ROW = 64;
+
 /** Strided copy of `input` into the (possibly strided) window `out`. */
 export function copy(input: View, out: View): void {
+  const walk = walkViews(out, [input]);
+  const [O, I] = [out.handle as TypedArray, input.handle as TypedArray];
+  if (
+    walk.innerStrides[0] === 1 &&
+    walk.innerStrides[1] === 1 &&
+    walk.inner >= SET_MIN_ROW &&
+    O.constructor === I.constructor
+  ) {
+    // Contiguous rows on both sides (concat's blocks, pad's interior rows, most copies): memcpy.
+    const n = walk.inner;
+    forEachRow(walk, [out.offset, input.offset], ([o, i]) => {
+      O.set(I.subarray(i as number, (i as number) + n), o as number);
+    });
+    return;
+  }
   // One loop serves every dtype (the expression does not depend on it): cached under one key.
   runExpr(
     kernelFor('copy', 'float64', () => 'x', 1),
