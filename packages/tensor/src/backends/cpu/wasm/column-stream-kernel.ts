@@ -2,9 +2,10 @@
  * Column reductions over wide rows, streaming: for each strip of up to STRIP columns, a row of
  * accumulators (in the output itself, or in a float64 scratch row for float32 sums) is updated by
  * every input row in turn, so the input is read in memory order. The register-blocked kernel
- * (column-reduce-kernel.ts) walks down one 16-column block at a time instead, which is as fast
- * or faster for rows up to 4 KiB but slower for wider ones (each step down a column then lands
- * in a new page, where hardware prefetchers stop); reduce.ts picks by row width.
+ * (column-reduce-kernel.ts) walks down one 16-column block at a time instead, which is faster
+ * for narrow rows in cache but slower once rows are wide or the operand comes from memory (each
+ * step down a column then lands in a new page, where hardware prefetchers stop); reduce.ts picks
+ * by row width.
  *
  *   ssum_<t>(x, out, outer, R, C, scratch)   smax_<t>(x, out, outer, R, C, scratch)
  *

@@ -19,10 +19,13 @@ let compiled: WebAssembly.Module | undefined;
 
 /**
  * Rows at least this wide go to the streaming column kernels (column-stream-kernel.ts). Measured
- * on [1024, C] sums and maxima over axis 0 (2-core AMD EPYC, Node 20): the register-blocked kernel
- * was as fast or faster up to 4 KiB rows, the streaming one 1.2-1.4x faster at 8 and 16 KiB.
+ * on sums and maxima over axis 0 of [R, C] (2-core AMD EPYC, Node 20, loaded machine): with the
+ * operand out of cache, streaming was about 1.6x faster at 2 and 4 KiB rows of float32 and even
+ * below; with it in cache, the two were within noise at 2-4 KiB, and the register-blocked kernel
+ * up to 1.8x faster on narrow rows (64-512 bytes), which is what small, freshly written
+ * cotangents are.
  */
-const STREAM_ROW_BYTES = 8192;
+const STREAM_ROW_BYTES = 2048;
 
 export class WasmReduce {
   private readonly exports: Record<string, RowsFn & ColumnsFn>;
