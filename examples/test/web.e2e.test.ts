@@ -169,6 +169,10 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('examples/web in headless Chromium', (
     expect(results.liveTensors?.cpu, 'CPU tensors left alive by the page').toBe(0);
     expect(results.platform?.length).toBeGreaterThanOrEqual(7);
     expect(results.platform?.filter((c) => !c.ok)).toEqual([]);
+    // The page is cross-origin isolated: the threaded wasm matmul must really have run on workers.
+    expect(results.platform?.find((c) => c.name.startsWith('wasm matmul on two threads'))?.detail).toMatch(
+      /^workers ran \d+ chunks/,
+    );
     // The graph of tanh(x w + b) at x = 2, w = -0.5, b = 0.5: x, w, mul, b, add, tanh, with the
     // values and gradients of the tour's chapter 3 (in float32 here).
     expect(results.graph?.labels.map((l) => l[0])).toEqual([

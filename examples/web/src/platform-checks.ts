@@ -5,7 +5,19 @@
  * API must refuse with a pointer to the byte-level one).
  */
 import { loadSafetensorsFromBlob, loadSafetensorsFromResponse, safetensorsBlob, saveSafetensors } from '@webgrad/nn';
-import { platform, type Tensor, TensorError, tensor, tidyAsync } from '@webgrad/tensor';
+import {
+  cpuThreadsReady,
+  cpuWorkerChunks,
+  getCpuKernels,
+  getCpuThreads,
+  platform,
+  randn,
+  setCpuThreads,
+  type Tensor,
+  TensorError,
+  tensor,
+  tidyAsync,
+} from '@webgrad/tensor';
 
 export interface CheckResult {
   name: string;
@@ -77,6 +89,43 @@ const CHECKS: Check[] = [
       const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
       assert(platform.sharedMemoryUsable() === isolated, 'sharedMemoryUsable() disagrees with crossOriginIsolated');
       return `crossOriginIsolated ${isolated}`;
+    },
+  ],
+  [
+    'wasm matmul on two threads (Web Workers over shared memory)',
+    async () => {
+      const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+      if (!isolated || getCpuKernels() !== 'wasm') return `skipped: kernels ${getCpuKernels()}, isolated ${isolated}`;
+      const initial = getCpuThreads();
+      const [a, b] = [randn([256, 300], { seed: 1 }), randn([300, 200], { seed: 2 })];
+      try {
+        setCpuThreads(1);
+        const one = a.matmul(b);
+        const expected = new Uint8Array((one.dataSync() as Float32Array).buffer);
+        one.dispose();
+        setCpuThreads(2);
+        a.matmul(b).dispose(); // starts the workers
+        await cpuThreadsReady();
+        const before = cpuWorkerChunks();
+        // Chunks are handed out dynamically: repeat until a woken worker has taken part.
+        for (let i = 0; i < 100 && cpuWorkerChunks() === before; i++) {
+          const two = a.matmul(b);
+          const got = new Uint8Array((two.dataSync() as Float32Array).buffer);
+          two.dispose();
+          assert(
+            got.every((x, k) => x === expected[k]),
+            'two threads gave other bits than one',
+          );
+          if (i % 10 === 9) await new Promise((r) => setTimeout(r, 1));
+        }
+        const chunks = cpuWorkerChunks() - before;
+        assert(chunks > 0, 'no worker ran a chunk of the product');
+        return `workers ran ${chunks} chunks, bits equal to one thread`;
+      } finally {
+        setCpuThreads(initial);
+        a.dispose();
+        b.dispose();
+      }
     },
   ],
   [

@@ -13,7 +13,7 @@ registerBackend(new CpuBackend());
 
 export { type Backend, type Device, getBackend, registerBackend, unregisterBackend, type View } from './backend.js';
 export { CpuBackend } from './backends/cpu/index.js';
-export { cpuThreadsReady } from './backends/cpu/wasm/runtime.js';
+export { cpuThreadsReady, cpuWorkerChunks } from './backends/cpu/wasm/runtime.js';
 export {
   type CpuKernelSet,
   getCpuKernels,

@@ -5,6 +5,7 @@
  */
 import {
   cpuThreadsReady,
+  cpuWorkerChunks,
   type DType,
   getCpuKernels,
   getCpuThreads,
@@ -15,7 +16,6 @@ import {
 import { afterAll, describe, expect, it } from 'vitest';
 import { planBlocks, planChunks } from '../../src/backends/cpu/wasm/matmul.js';
 import { MR } from '../../src/backends/cpu/wasm/matmul-kernel.js';
-import { workerChunksRun } from '../../src/backends/cpu/wasm/runtime.js';
 
 const initial = getCpuThreads();
 afterAll(() => setCpuThreads(initial));
@@ -120,12 +120,12 @@ describe.runIf(getCpuKernels() === 'wasm')('wasm matmul on 1 and 2 threads', () 
       expectRight(one, a, b);
       // Chunks are handed out dynamically: a worker asleep when a product starts may take
       // none of it, so products are repeated until one has run worker chunks (it wakes then).
-      const before = workerChunksRun();
-      for (let i = 0; i < 50 && workerChunksRun() === before; i++) {
+      const before = cpuWorkerChunks();
+      for (let i = 0; i < 50 && cpuWorkerChunks() === before; i++) {
         const two = product(2, a, b);
         expect(new Uint8Array(two.buffer)).toEqual(new Uint8Array(one.buffer));
       }
-      expect(workerChunksRun()).toBeGreaterThan(before);
+      expect(cpuWorkerChunks()).toBeGreaterThan(before);
       for (const t of [a, b0, b]) t.dispose();
     });
   }

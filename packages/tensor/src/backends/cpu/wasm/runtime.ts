@@ -28,8 +28,17 @@ export async function cpuThreadsReady(): Promise<void> {
   await Promise.all([...runtimes].map((rt) => rt.startThreads()));
 }
 
-/** Chunks of kernels that worker threads ran, over all CPU backends (for tests). */
-export function workerChunksRun(): number {
+/**
+ * Chunks of matmuls that CPU worker threads have run so far in this process, over all CPU
+ * backends: 0 on one thread, and a way to see that the workers take part (tests, the browser
+ * page's checks). Chunks are handed out dynamically, so a worker asleep when a product starts
+ * may take none of it.
+ * @example
+ * const before = cpuWorkerChunks();
+ * randn([512, 512]).matmul(randn([512, 512]));
+ * console.log(cpuWorkerChunks() - before); // chunks the workers ran
+ */
+export function cpuWorkerChunks(): number {
   let n = 0;
   for (const rt of runtimes) n += rt.workerChunks;
   return n;
