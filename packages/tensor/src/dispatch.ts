@@ -301,7 +301,9 @@ export function fromValues(
   shape: readonly number[],
   values?: ArrayLike<number>,
 ): Tensor {
-  const t = newTensor(backendFor(device, 'tensor'), dtype, [...shape]);
+  // Values for every element overwrite the storage: no zero fill first (a scalar operand per op).
+  const whole = values !== undefined && values.length === sizeOf(shape);
+  const t = newTensor(backendFor(device, 'tensor'), dtype, [...shape], !whole);
   if (values && t.size > 0) writeConverted(t, values);
   return t;
 }
