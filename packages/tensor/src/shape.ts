@@ -44,8 +44,12 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
 
 /** NumPy broadcasting: align right, each dim equal or 1. */
 export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
-  // Two operands of one shape, the common case of every binary op: nothing to align.
-  if (shapes.length === 2 && shapesEqual(shapes[0] as Shape, shapes[1] as Shape)) return [...(shapes[0] as Shape)];
+  // Two operands of one shape, or one 0-d (a number), the common cases: nothing to align.
+  if (shapes.length === 2) {
+    const [a, b] = shapes as [Shape, Shape];
+    if (shapesEqual(a, b) || b.length === 0) return [...a];
+    if (a.length === 0) return [...b];
+  }
   let ndim = 0;
   for (const s of shapes) ndim = Math.max(ndim, s.length);
   const out = new Array<number>(ndim).fill(1);
