@@ -92,8 +92,9 @@ export class CpuBackend implements Backend<TypedArray> {
     return handle.slice(offset, offset + size);
   }
   free(handle: TypedArray, dtype: DType): void {
-    // Called once the last storage holder let go: nothing else references `handle`.
-    if (this.wasm?.heap.owns(handle)) this.wasm.pool.give(dtype, handle);
+    // Called once the last storage holder let go: nothing else references `handle`. Storage
+    // under HEAP_MIN_ELEMENTS never lives in the heap (alloc), so tiny frees skip owns().
+    if (handle.length >= HEAP_MIN_ELEMENTS && this.wasm?.heap.owns(handle)) this.wasm.pool.give(dtype, handle);
     else this.pool.give(dtype, handle);
   }
   pooledBytes(): number {
