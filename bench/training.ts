@@ -4,7 +4,12 @@
  * written once (training/webgrad.ts, tfjs.ts, jaxjs.ts) from the same shapes, initial parameters
  * and batch (training/spec.ts); the first step's loss must agree across libraries before anything
  * is timed. Steps are timed interleaved (compareTimes: each round runs every library once, in a
- * rotated order) and include reading the loss back.
+ * rotated order) and include reading the loss back. Protocol, the same for every library: warm
+ * up for at least WARMUP_MS (and 2 steps), since a JIT-compiled step (jax-js jit, V8 tiering
+ * webgrad's and tfjs' code) reaches its steady speed only after tens of steps; then each sample
+ * is the mean step time of a run of consecutive steps lasting at least SAMPLE_MS (one step when
+ * a step is slower), so it measures training as a user runs it, not one step right after
+ * another library had the caches.
  *
  * usage: node bench/dist/run.js training [--reps N] [--only mlp|tiny|wide]
  */
@@ -117,17 +122,27 @@ function arg(args: string[], name: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
+/** Warm-up per library and the shortest run of steps one sample averages (see the header). */
+const WARMUP_MS = 3000;
+const SAMPLE_MS = 500;
+
 export async function main(args: string[]): Promise<void> {
   const reps = Number(arg(args, '--reps') ?? 7);
   const only = arg(args, '--only');
   const sections: string[] = [];
   await cpuThreadsReady();
-  const setup = `webgrad CPU kernels: ${getCpuKernels()}, threads: ${getCpuThreads()}`;
+  const setup = `webgrad CPU kernels: ${getCpuKernels()}, threads: ${getCpuThreads()}; each library warmed ${WARMUP_MS / 1000} s, each sample the mean of consecutive steps over >= ${SAMPLE_MS} ms`;
   const json: Record<string, unknown> = { kernels: getCpuKernels(), threads: getCpuThreads(), reps };
   for (const w of WORKLOADS.filter((w) => !only || w.key === only)) {
     const steps = await build(w);
     const agreement = await checkAgreement(w, steps);
-    const t = await compareTimes(steps, { warmup: 2, reps, budgetMs: 120_000 });
+    const t = await compareTimes(steps, {
+      warmup: 2,
+      warmupMs: WARMUP_MS,
+      minSampleMs: SAMPLE_MS,
+      reps,
+      budgetMs: 120_000,
+    });
     const ours = t.webgrad?.median ?? Number.NaN;
     const rows: Row[] = LIBRARIES.filter((l) => t[l]).map((l) => ({
       library: l,

@@ -12,6 +12,14 @@ export interface TimeitOptions {
   budgetMs?: number;
   /** Reps always run, even past the budget. Default 3. */
   minReps?: number;
+  /** compareTimes: keep warming each implementation until this many milliseconds went into it. Default 0. */
+  warmupMs?: number;
+  /**
+   * compareTimes: one sample repeats the call until this many milliseconds have passed and
+   * records the mean per call (as timeit's `number`), so a sample is a short steady run rather
+   * than one call right after another library ran. Default 0 (one call per sample).
+   */
+  minSampleMs?: number;
 }
 
 export interface Timing {
@@ -71,17 +79,25 @@ export async function compareTimes<K extends string>(
   opts: TimeitOptions = {},
 ): Promise<Partial<Record<K, Timing>>> {
   const { warmup = 2, reps = 5, budgetMs = Number.POSITIVE_INFINITY, minReps = 3 } = opts;
+  const { warmupMs = 0, minSampleMs = 0 } = opts;
   const names = (Object.keys(fns) as K[]).filter((k) => fns[k] !== undefined);
   const samples = new Map<K, number[]>(names.map((k) => [k, []]));
-  for (let w = 0; w < warmup; w++) for (const k of names) await (fns[k] as () => unknown)();
+  for (const k of names) {
+    const t0 = performance.now();
+    for (let w = 0; w < warmup || performance.now() - t0 < warmupMs; w++) await (fns[k] as () => unknown)();
+  }
   let spent = 0;
   for (let r = 0; r < reps; r++) {
     for (let i = 0; i < names.length; i++) {
       const k = names[(i + r) % names.length] as K;
       const t0 = performance.now();
-      await (fns[k] as () => unknown)();
+      let calls = 0;
+      do {
+        await (fns[k] as () => unknown)();
+        calls++;
+      } while (performance.now() - t0 < minSampleMs);
       const dt = performance.now() - t0;
-      samples.get(k)?.push(dt);
+      samples.get(k)?.push(dt / calls);
       spent += dt;
     }
     if (r + 1 >= minReps && spent > budgetMs) break;
