@@ -11,7 +11,9 @@
  * cover the row, a scalar loop its tail. max uses the NaN-propagating wasm max (as the TS
  * kernel); only the sign of a zero result of max(-0, +0) may differ, which compares equal.
  * float32 exp, erf, tanh and log (`<fn>_f32(x, out, n)`, contiguous rows) come from their own
- * generators: exp-kernel.ts, erf-kernel.ts, tanh-kernel.ts, log-kernel.ts.
+ * generators: exp-kernel.ts, erf-kernel.ts, tanh-kernel.ts, log-kernel.ts; SIMD comparisons
+ * (float32, int32) and `where` (1- and 4-byte elements) on rows or a broadcast scalar from
+ * select-kernel.ts (`vcmp_*`, `vwhere_*`).
  */
 
 import { emitErfF32 } from './erf-kernel.js';
@@ -22,6 +24,7 @@ import { F32, F64, type FloatType } from './matmul-kernel.js';
 import { type Code, ModuleBuilder } from './module-builder.js';
 import { OP, SIMD } from './opcodes.js';
 import { emitRowsDriver } from './rows-wrapper.js';
+import { emitSelectKernels } from './select-kernel.js';
 import { emitTanhF32 } from './tanh-kernel.js';
 
 export const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'max'] as const;
@@ -242,5 +245,6 @@ export function elementwiseModuleBytes(): Uint8Array<ArrayBuffer> {
   emitErfF32(m);
   emitTanhF32(m);
   emitLogF32(m);
+  emitSelectKernels(m);
   return m.emit();
 }

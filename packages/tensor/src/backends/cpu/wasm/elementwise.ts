@@ -104,16 +104,96 @@ export class WasmElementwise {
     return true;
   }
 
-  /** out = x < y or x == y (bool) for float operands; false when the TS kernel should run. */
+  /**
+   * The operands' arrays (small ones staged from slot `firstSlot` on) and out's, all in the
+   * heap, whatever their dtype; undefined when the tensor is small or an operand is out of reach.
+   */
+  private reachable(views: readonly View[], out: View, firstSlot = 0): TypedArray[] | undefined {
+    if (out.shape.reduce((a, b) => a * b, 1) < WASM_MIN_ELEMENTS) return undefined;
+    const o = out.handle as TypedArray;
+    if (!this.heap.owns(o)) return undefined;
+    const arrays: TypedArray[] = [];
+    for (let k = 0; k < views.length; k++) {
+      const a = this.staged((views[k] as View).handle as TypedArray, firstSlot + k);
+      if (!a) return undefined;
+      arrays.push(a);
+    }
+    arrays.push(o);
+    return arrays;
+  }
+
+  /**
+   * A walk whose rows are contiguous for out and `rowOperands`, and contiguous or one broadcast
+   * scalar for the rest, through the SIMD kernel `fn`'s driver:
+   * fn_rows(p0, ..., out, n, mode, rows, rowStep0, ..., rowStepOut), byte addresses, `mode`
+   * from the operands that are scalars (`modeOf`). False when the walk does not fit.
+   */
+  private simdRows(
+    fn: string,
+    views: readonly View[],
+    arrays: readonly TypedArray[],
+    out: View,
+    rowOperands: number,
+    modeOf: (scalar: readonly boolean[]) => number | undefined,
+  ): boolean {
+    const walk = planWalk(out.shape, [out.strides, ...views.map((v) => v.strides)]);
+    if (walk.innerStrides[0] !== 1 || walk.inner < MIN_ROW) return false;
+    const scalar: boolean[] = [];
+    for (let k = 0; k < views.length; k++) {
+      const s = walk.innerStrides[k + 1] as number;
+      if (s !== 1 && (s !== 0 || k < rowOperands)) return false;
+      scalar.push(s === 0);
+    }
+    const mode = modeOf(scalar);
+    if (mode === undefined) return false;
+    const driver = this.exports[`${fn}_rows`] as RowFn;
+    const { outer, rows, rowStrides } = peelRows(walk);
+    const nv = views.length;
+    const bytes = arrays.map((a) => a.BYTES_PER_ELEMENT);
+    const args = new Array<number>(2 * nv + 5).fill(0);
+    args[nv + 1] = walk.inner;
+    args[nv + 2] = mode;
+    args[nv + 3] = rows;
+    for (let k = 0; k <= nv; k++) {
+      const s = k === nv ? (rowStrides[0] as number) : (rowStrides[k + 1] as number);
+      args[nv + 4 + k] = s * (bytes[k] as number);
+    }
+    forEachRow(outer, [out.offset, ...views.map((v) => v.offset)], (offsets) => {
+      for (let k = 0; k < nv; k++) {
+        args[k] = (arrays[k] as TypedArray).byteOffset + (offsets[k + 1] as number) * (bytes[k] as number);
+      }
+      args[nv] = (arrays[nv] as TypedArray).byteOffset + (offsets[0] as number) * (bytes[nv] as number);
+      driver(...args);
+    });
+    return true;
+  }
+
+  /** out = x < y or x == y (bool); false when the TS kernel should run. */
   compare(op: 'lt' | 'eq', x: View, y: View, out: View): boolean {
+    if ((x.dtype === 'float32' || x.dtype === 'int32') && y.dtype === x.dtype) {
+      const operands = this.reachable([x, y], out);
+      if (!operands) return false;
+      // mode 0: rows; 1: y a scalar; 2: x a scalar (both scalars: the strided loop)
+      const mode = ([xs, ys]: readonly boolean[]) => (xs ? (ys ? undefined : 2) : ys ? 1 : 0);
+      const t = x.dtype === 'float32' ? 'f32' : 'i32';
+      if (this.simdRows(`vcmp_${op}_${t}`, [x, y], operands, out, 0, mode)) return true;
+    }
     const arrays = this.usable([x, y], out, x.dtype);
     if (!arrays) return false;
     return this.strided(`cmp_${op}_${suffix(x.dtype)}`, [x, y], arrays, out);
   }
 
-  /** out = cond ? x : y for float x, y and bool cond; false when the TS kernel should run. */
+  /** out = cond ? x : y for bool cond; false when the TS kernel should run. */
   where(cond: View, x: View, y: View, out: View): boolean {
     if (cond.dtype !== 'bool') return false;
+    if (out.dtype !== 'float64' && x.dtype === out.dtype && y.dtype === out.dtype) {
+      // bool, float32, int32: 1- or 4-byte elements copied bit for bit; cond must be a row
+      const operands = this.reachable([cond, x, y], out);
+      if (!operands) return false;
+      const mode = ([, xs, ys]: readonly boolean[]) => (xs ? 1 : 0) | (ys ? 2 : 0);
+      const fn = `vwhere_${out.dtype === 'bool' ? 1 : 4}`;
+      if (this.simdRows(fn, [cond, x, y], operands, out, 1, mode)) return true;
+    }
     const arrays = this.usable([x, y], out, out.dtype, 1);
     if (!arrays) return false;
     const condArray = this.staged(cond.handle as TypedArray, 0);
