@@ -22,17 +22,24 @@ const POLY = [1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 
 export interface ExpLocals {
   k: number;
   r: number;
+  r2: number;
   big: number;
   small: number;
 }
 
 /** Fresh v128 scratch locals for expLanes in `c`. */
 export function expLocals(c: Code): ExpLocals {
-  return { k: c.local('v128'), r: c.local('v128'), big: c.local('v128'), small: c.local('v128') };
+  return {
+    k: c.local('v128'),
+    r: c.local('v128'),
+    r2: c.local('v128'),
+    big: c.local('v128'),
+    small: c.local('v128'),
+  };
 }
 
 /** y = exp(v) on 4 float32 lanes, for locals v (clobbered) and y. */
-export function expLanes(c: Code, v: number, y: number, { k, r, big, small }: ExpLocals): void {
+export function expLanes(c: Code, v: number, y: number, { k, r, r2, big, small }: ExpLocals): void {
   const splat = (value: number) => c.f32(value).simd(SIMD.f32x4Splat);
   c.get(v);
   splat(MAX_X).simd(SIMD.f32x4Gt).set(big);
@@ -48,13 +55,22 @@ export function expLanes(c: Code, v: number, y: number, { k, r, big, small }: Ex
   c.get(v).get(k);
   splat(LN2_HI).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Sub).get(k);
   splat(LN2_LO).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Sub).set(r);
-  // y = poly(r) r^2 + r + 1 (Horner)
-  splat(POLY[0] as number);
-  for (const coef of POLY.slice(1)) {
-    c.get(r).simd(SIMD.f32x4Mul);
-    splat(coef).simd(SIMD.f32x4Add);
-  }
-  c.get(r).get(r).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Mul).get(r).simd(SIMD.f32x4Add);
+  // y = poly(r) r^2 + r + 1, poly by Estrin's scheme (a_j the coefficient of r^j):
+  // (a0 + a1 r) + r^2 (a2 + a3 r) + r^4 (a4 + a5 r), a dependency chain of 5 operations where
+  // Horner's is 10 (the loop was latency bound)
+  const pair = (j: number) => {
+    splat(POLY[4 - j] as number)
+      .get(r)
+      .simd(SIMD.f32x4Mul);
+    splat(POLY[5 - j] as number).simd(SIMD.f32x4Add);
+  };
+  c.get(r).get(r).simd(SIMD.f32x4Mul).set(r2);
+  pair(0);
+  pair(2);
+  c.get(r2).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Add);
+  pair(4);
+  c.get(r2).get(r2).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Add);
+  c.get(r2).simd(SIMD.f32x4Mul).get(r).simd(SIMD.f32x4Add);
   splat(1).simd(SIMD.f32x4Add).set(y);
   // 2^k as exponent bits, k clamped to 127 (k = 128 only at the top: one more factor 2). k + 127
   // lands in the low mantissa bits of k + (1.5 * 2^23 + 127), exactly (an integer in [1, 254]);
