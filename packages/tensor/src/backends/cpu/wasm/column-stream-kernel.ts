@@ -13,25 +13,14 @@
  * (sums; float32 rounded once at the end) or from -Infinity with the NaN-propagating wasm max.
  * `scratch`: STRIP float64 slots (only float32 sums use it).
  */
+
+import { forBytes } from './loops.js';
 import { F32, type FloatType } from './matmul-kernel.js';
 import type { Code, ModuleBuilder } from './module-builder.js';
 import { OP, SIMD } from './opcodes.js';
 
 /** Columns per strip: 16 KiB of float64 accumulators, which stay in L1 while rows stream past. */
 export const STRIP = 2048;
-
-/** for (p = from(); p < end; p += step) body() over byte addresses (unsigned compare). */
-function span(c: Code, p: number, from: () => void, end: number, step: number, body: () => void): void {
-  from();
-  c.set(p);
-  c.block(() =>
-    c.loop(() => {
-      c.get(p).get(end).op(OP.i32GeU).brIf(1);
-      body();
-      c.get(p).i32(step).op(OP.i32Add).set(p).br(0);
-    }),
-  );
-}
 
 function emitStream(m: ModuleBuilder, t: FloatType, prim: 'sum' | 'max'): void {
   const widen = prim === 'sum' && t === F32; // float32 sums accumulate in a float64 scratch row
@@ -55,7 +44,7 @@ function emitStream(m: ModuleBuilder, t: FloatType, prim: 'sum' | 'max'): void {
       1,
       () => {
         // strip: byte offset of this strip in a row; width: its input bytes
-        span(
+        forBytes(
           c,
           strip,
           () => c.i32(0),
@@ -81,7 +70,7 @@ function emitStream(m: ModuleBuilder, t: FloatType, prim: 'sum' | 'max'): void {
               .op(OP.i32Shl)
               .op(OP.i32Add)
               .set(accEnd);
-            span(
+            forBytes(
               c,
               pa,
               () => c.get(acc),
@@ -103,7 +92,7 @@ function emitStream(m: ModuleBuilder, t: FloatType, prim: 'sum' | 'max'): void {
                 c.get(px).get(width).op(OP.i32Add).set(pend);
                 c.get(acc).set(pa);
                 // 16 input bytes per step: 4 float32 (two f64x2 accumulators when widened) or 2 float64
-                span(
+                forBytes(
                   c,
                   px,
                   () => c.get(px),
@@ -127,7 +116,7 @@ function emitStream(m: ModuleBuilder, t: FloatType, prim: 'sum' | 'max'): void {
                       .set(pa);
                   },
                 );
-                span(
+                forBytes(
                   c,
                   px,
                   () => c.get(px),
@@ -145,7 +134,7 @@ function emitStream(m: ModuleBuilder, t: FloatType, prim: 'sum' | 'max'): void {
             if (widen) {
               // out[strip ..] = the float64 sums rounded once to float32
               c.get(out).get(strip).op(OP.i32Add).set(px);
-              span(
+              forBytes(
                 c,
                 pa,
                 () => c.get(scratch),

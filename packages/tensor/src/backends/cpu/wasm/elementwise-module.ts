@@ -20,6 +20,7 @@ import { emitErfF32 } from './erf-kernel.js';
 import { emitExpF32 } from './exp-kernel.js';
 import { MAX_PAGES } from './heap.js';
 import { emitLogF32 } from './log-kernel.js';
+import { forBytes } from './loops.js';
 import { F32, F64, type FloatType } from './matmul-kernel.js';
 import { type Code, ModuleBuilder } from './module-builder.js';
 import { OP, SIMD } from './opcodes.js';
@@ -43,22 +44,6 @@ const CODES: Record<BinaryOp | UnaryOp, Record<'f32' | 'f64', [number, number]>>
   sqrt: { f32: [OP.f32Sqrt, SIMD.f32x4Sqrt], f64: [OP.f64Sqrt, SIMD.f64x2Sqrt] },
 };
 
-/**
- * for (i = from; i < to; i += step) body(i) over byte offsets (unsigned compare, so rows past
- * 2 GiB are fine).
- */
-function bytesLoop(c: Code, i: number, from: () => void, to: number, step: number, body: () => void): void {
-  from();
-  c.set(i);
-  c.block(() =>
-    c.loop(() => {
-      c.get(i).get(to).op(OP.i32GeU).brIf(1);
-      body();
-      c.get(i).i32(step).op(OP.i32Add).set(i).br(0);
-    }),
-  );
-}
-
 /** Locals end = n * bytes and vend = (n rounded down to whole vectors) * bytes. */
 function rowBounds(c: Code, t: FloatType, n: number): [number, number] {
   const [end, vend] = [c.local('i32'), c.local('i32')];
@@ -77,7 +62,7 @@ function emitBinary(m: ModuleBuilder, t: FloatType, op: BinaryOp): number {
     const at = (base: number) => c.get(base).get(i).op(OP.i32Add);
     // One loop pair per mode; `vx` / `vy` push an operand's vector, `sx` / `sy` its scalar.
     const loops = (vx: () => void, vy: () => void, sx: () => void, sy: () => void) => {
-      bytesLoop(
+      forBytes(
         c,
         i,
         () => c.i32(0),
@@ -90,7 +75,7 @@ function emitBinary(m: ModuleBuilder, t: FloatType, op: BinaryOp): number {
           c.simd(vectorOp).v128Store();
         },
       );
-      bytesLoop(
+      forBytes(
         c,
         i,
         () => c.get(vend),
@@ -136,7 +121,7 @@ function emitUnary(m: ModuleBuilder, t: FloatType, op: UnaryOp): void {
     const [x, out, n] = [0, 1, 2];
     const i = c.local('i32');
     const [end, vend] = rowBounds(c, t, n);
-    bytesLoop(
+    forBytes(
       c,
       i,
       () => c.i32(0),
@@ -147,7 +132,7 @@ function emitUnary(m: ModuleBuilder, t: FloatType, op: UnaryOp): void {
         c.get(x).get(i).op(OP.i32Add).v128Load().simd(vectorOp).v128Store();
       },
     );
-    bytesLoop(
+    forBytes(
       c,
       i,
       () => c.get(vend),

@@ -8,7 +8,7 @@
  *
  *   erf_f32(x, out, n)   contiguous rows of n >= 4 (byte addresses), last 4 lanes overlapping
  */
-import { expLanes, expLocals } from './exp-kernel.js';
+import { expLanes, expLocals, forLaneGroups } from './exp-kernel.js';
 import type { ModuleBuilder } from './module-builder.js';
 import { OP, SIMD } from './opcodes.js';
 
@@ -18,7 +18,6 @@ const A = [0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429];
 export function emitErfF32(m: ModuleBuilder): void {
   m.func('erf_f32', ['i32', 'i32', 'i32'], [], (c) => {
     const [x, out, n] = [0, 1, 2];
-    const [i, vend, last] = [c.local('i32'), c.local('i32'), c.local('i32')];
     const [v, ax, t, e] = [c.local('v128'), c.local('v128'), c.local('v128'), c.local('v128')];
     const scratch = expLocals(c);
     const splat = (value: number) => c.f32(value).simd(SIMD.f32x4Splat);
@@ -44,15 +43,6 @@ export function emitErfF32(m: ModuleBuilder): void {
       c.get(v);
       splat(-0).simd(SIMD.v128And).simd(SIMD.v128Or).v128Store();
     };
-    c.get(n).i32(-4).op(OP.i32And).i32(2).op(OP.i32Shl).set(vend);
-    c.get(n).i32(4).op(OP.i32Sub).i32(2).op(OP.i32Shl).set(last);
-    c.forRange(
-      i,
-      () => c.i32(0),
-      () => c.get(vend),
-      16,
-      () => lanes(i),
-    );
-    lanes(last);
+    forLaneGroups(c, n, lanes);
   });
 }

@@ -92,10 +92,28 @@ export function expLanes(c: Code, v: number, y: number, { k, r, r2, big, small }
   splat(0).get(y).get(small).simd(SIMD.v128Bitselect).set(y);
 }
 
+/**
+ * Runs `lanes(at)` over a contiguous float32 row of n >= 4 elements (local `n`), `at` a local
+ * holding the byte offset of each group of 4 lanes; the last group is recomputed overlapping
+ * instead of a scalar tail (so out must not alias x). Shared by exp, erf, tanh and log.
+ */
+export function forLaneGroups(c: Code, n: number, lanes: (at: number) => void): void {
+  const [i, vend, last] = [c.local('i32'), c.local('i32'), c.local('i32')];
+  c.get(n).i32(-4).op(OP.i32And).i32(2).op(OP.i32Shl).set(vend);
+  c.get(n).i32(4).op(OP.i32Sub).i32(2).op(OP.i32Shl).set(last);
+  c.forRange(
+    i,
+    () => c.i32(0),
+    () => c.get(vend),
+    16,
+    () => lanes(i),
+  );
+  lanes(last);
+}
+
 export function emitExpF32(m: ModuleBuilder): void {
   m.func('exp_f32', ['i32', 'i32', 'i32'], [], (c) => {
     const [x, out, n] = [0, 1, 2];
-    const [i, vend, last] = [c.local('i32'), c.local('i32'), c.local('i32')];
     const [v, y] = [c.local('v128'), c.local('v128')];
     const scratch = expLocals(c);
     /** out[at] = exp(x[at]) for the 4 lanes at byte offset `at` (a local). */
@@ -104,15 +122,6 @@ export function emitExpF32(m: ModuleBuilder): void {
       expLanes(c, v, y, scratch);
       c.get(out).get(at).op(OP.i32Add).get(y).v128Store();
     };
-    c.get(n).i32(-4).op(OP.i32And).i32(2).op(OP.i32Shl).set(vend);
-    c.get(n).i32(4).op(OP.i32Sub).i32(2).op(OP.i32Shl).set(last);
-    c.forRange(
-      i,
-      () => c.i32(0),
-      () => c.get(vend),
-      16,
-      () => lanes(i),
-    );
-    lanes(last);
+    forLaneGroups(c, n, lanes);
   });
 }

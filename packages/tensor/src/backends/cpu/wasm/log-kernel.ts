@@ -11,6 +11,7 @@
  *
  *   log_f32(x, out, n)   contiguous rows of n >= 4 (byte addresses), last 4 lanes overlapping
  */
+import { forLaneGroups } from './exp-kernel.js';
 import type { Code, ModuleBuilder } from './module-builder.js';
 import { OP, SIMD } from './opcodes.js';
 
@@ -31,7 +32,6 @@ const i32s = (c: Code, value: number) => c.i32(value).simd(SIMD.i32x4Splat);
 export function emitLogF32(m: ModuleBuilder): void {
   m.func('log_f32', ['i32', 'i32', 'i32'], [], (c) => {
     const [x, out, n] = [0, 1, 2];
-    const [i, vend, last] = [c.local('i32'), c.local('i32'), c.local('i32')];
     const v128 = () => c.local('v128');
     const [v, s, e, t, z, y, mask, z2] = [v128(), v128(), v128(), v128(), v128(), v128(), v128(), v128()];
     const lanes = (at: number) => {
@@ -97,15 +97,6 @@ export function emitLogF32(m: ModuleBuilder): void {
       f32s(c, Number.NaN).get(y).get(v);
       f32s(c, 0).simd(SIMD.f32x4Lt).simd(SIMD.v128Bitselect).v128Store();
     };
-    c.get(n).i32(-4).op(OP.i32And).i32(2).op(OP.i32Shl).set(vend);
-    c.get(n).i32(4).op(OP.i32Sub).i32(2).op(OP.i32Shl).set(last);
-    c.forRange(
-      i,
-      () => c.i32(0),
-      () => c.get(vend),
-      16,
-      () => lanes(i),
-    );
-    lanes(last);
+    forLaneGroups(c, n, lanes);
   });
 }

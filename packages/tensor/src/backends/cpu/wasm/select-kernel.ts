@@ -12,6 +12,8 @@
  *                        sign-extended to 32-bit lanes for 4-byte elements.
  * All addresses are in bytes; rows are contiguous.
  */
+
+import { forBytes } from './loops.js';
 import type { Code, ModuleBuilder } from './module-builder.js';
 import { OP, SIMD } from './opcodes.js';
 import { emitRowsDriver } from './rows-wrapper.js';
@@ -43,19 +45,6 @@ function bounds(c: Code, n: number): number {
   return vend;
 }
 
-/** `for (i = from; i < to; i += step)` with an unsigned compare. */
-function loop(c: Code, i: number, from: () => void, to: number, step: number, body: () => void): void {
-  from();
-  c.set(i);
-  c.block(() =>
-    c.loop(() => {
-      c.get(i).get(to).op(OP.i32GeU).brIf(1);
-      body();
-      c.get(i).i32(step).op(OP.i32Add).set(i).br(0);
-    }),
-  );
-}
-
 const COMPARE = {
   lt: { f32: [OP.f32Lt, SIMD.f32x4Lt, OP.f32Load], i32: [OP.i32LtS, SIMD.i32x4LtS, OP.i32Load] },
   eq: { f32: [OP.f32Eq, SIMD.f32x4Eq, OP.f32Load], i32: [OP.i32Eq, SIMD.i32x4Eq, OP.i32Load] },
@@ -85,7 +74,7 @@ function emitCompare(m: ModuleBuilder, op: 'lt' | 'eq', t: 'f32' | 'i32'): numbe
             .op(OP.i32Add)
             .v128Load(16 * j);
       };
-      loop(
+      forBytes(
         c,
         i,
         () => c.i32(0),
@@ -107,7 +96,7 @@ function emitCompare(m: ModuleBuilder, op: 'lt' | 'eq', t: 'f32' | 'i32'): numbe
         if (!scalar) c.get(i).i32(2).op(OP.i32Shl).op(OP.i32Add);
         c.mem(load);
       };
-      loop(
+      forBytes(
         c,
         i,
         () => c.get(vend),
@@ -159,7 +148,7 @@ function emitWhere(m: ModuleBuilder, bytes: 1 | 4): number {
     byMode(c, mode, modes, (xs, ys) => {
       if (xs) c.get(x).mem(splatLoad, 0, 0, true).set(sx);
       if (ys) c.get(y).mem(splatLoad, 0, 0, true).set(sy);
-      loop(
+      forBytes(
         c,
         i,
         () => c.i32(0),
@@ -191,7 +180,7 @@ function emitWhere(m: ModuleBuilder, bytes: 1 | 4): number {
         else at(base);
         c.mem(scalarLoad);
       };
-      loop(
+      forBytes(
         c,
         i,
         () => c.get(vend),

@@ -12,7 +12,7 @@
  *
  *   tanh_f32(x, out, n)   contiguous rows of n >= 4 (byte addresses), last 4 lanes overlapping
  */
-import { expLanes, expLocals } from './exp-kernel.js';
+import { expLanes, expLocals, forLaneGroups } from './exp-kernel.js';
 import type { ModuleBuilder } from './module-builder.js';
 import { OP, SIMD } from './opcodes.js';
 
@@ -26,7 +26,6 @@ const POLY = [-5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.33314422
 export function emitTanhF32(m: ModuleBuilder): void {
   m.func('tanh_f32', ['i32', 'i32', 'i32'], [], (c) => {
     const [x, out, n] = [0, 1, 2];
-    const [i, vend, last] = [c.local('i32'), c.local('i32'), c.local('i32')];
     const [v, ax, e, small, poly] = [
       c.local('v128'),
       c.local('v128'),
@@ -61,15 +60,6 @@ export function emitTanhF32(m: ModuleBuilder): void {
       c.get(v);
       splat(-0).simd(SIMD.v128And).simd(SIMD.v128Or).v128Store();
     };
-    c.get(n).i32(-4).op(OP.i32And).i32(2).op(OP.i32Shl).set(vend);
-    c.get(n).i32(4).op(OP.i32Sub).i32(2).op(OP.i32Shl).set(last);
-    c.forRange(
-      i,
-      () => c.i32(0),
-      () => c.get(vend),
-      16,
-      () => lanes(i),
-    );
-    lanes(last);
+    forLaneGroups(c, n, lanes);
   });
 }
